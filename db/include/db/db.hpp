@@ -1,0 +1,184 @@
+#pragma once
+/// PostgreSQL access that never blocks the event loop.
+///
+/// libpq connections are opened with PQconnectStart/PQconnectPoll, run in non-blocking
+/// mode and wait for socket readiness through Asio on the executor given to the Pool.
+/// Everything here runs on that one executor (single-threaded, no locks).
+///
+/// Usage:
+///   auto r = co_await pool.query("SELECT balance FROM clients WHERE id = $1", {id});
+///   co_await pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
+///     co_await tx.query("UPDATE ...", {...});
+///     co_await tx.query("INSERT INTO push_outbox ...", {...});
+///   });
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+typedef struct pg_result PGresult;
+
+namespace evp::db {
+
+namespace asio = boost::asio;
+
+struct Config {
+  /// libpq connection string or URL (postgresql://user:pass@host:port/db).
+  std::string url;
+  std::size_t pool_size = 8;
+  std::chrono::milliseconds connect_timeout{5000};
+  /// Sent as `SET statement_timeout` on every new connection.
+  std::chrono::milliseconds statement_timeout{10000};
+  /// How long acquire() waits for a free connection before failing.
+  std::chrono::milliseconds acquire_timeout{5000};
+};
+
+/// A database failure. `sqlstate` is the five-character SQLSTATE when the server sent
+/// one (e.g. "23505" unique violation, "40001" serialization failure), empty otherwise.
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& message, std::string sqlstate = {}, bool connection_lost = false)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), connection_lost_(connection_lost) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  /// The connection broke (server restart, network): the pool reconnects on its own.
+  bool connection_lost() const { return connection_lost_; }
+  bool unique_violation() const { return sqlstate_ == "23505"; }
+
+ private:
+  std::string sqlstate_;
+  bool connection_lost_;
+};
+
+/// A text-format parameter; nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+using Params = std::vector<Param>;
+
+/// Helpers to build parameters from typed values.
+inline Param param(std::string_view s) { return std::string(s); }
+Param param(std::int64_t v);
+inline Param param(int v) { return param(static_cast<std::int64_t>(v)); }
+Param param(bool v);
+inline Param null() { return std::nullopt; }
+
+/// The rows of one statement (text format). Movable, owns the PGresult.
+class Result {
+ public:
+  Result() = default;
+  explicit Result(PGresult* r);
+  Result(Result&&) noexcept;
+  Result& operator=(Result&&) noexcept;
+  ~Result();
+
+  int rows() const;
+  int columns() const;
+  /// Rows affected by INSERT/UPDATE/DELETE.
+  std::int64_t affected() const;
+  bool empty() const { return rows() == 0; }
+  bool is_null(int row, int col) const;
+  /// Column value as text (empty for NULL).
+  std::string_view get(int row, int col) const;
+  std::optional<std::string> opt(int row, int col) const;
+  std::int64_t get_int(int row, int col) const;
+  bool get_bool(int row, int col) const;
+  /// Column index by name; throws Error if absent.
+  int column(std::string_view name) const;
+
+ private:
+  PGresult* res_ = nullptr;
+};
+
+class Pool;
+namespace detail {
+class ConnectionImpl;
+}
+
+/// One connection leased from the pool. Statements are prepared on first use per
+/// connection and reused afterwards (keyed by SQL text).
+class Connection {
+ public:
+  asio::awaitable<Result> query(std::string_view sql, Params params = {});
+
+ private:
+  friend class Pool;
+  explicit Connection(detail::ConnectionImpl* impl) : impl_(impl) {}
+  detail::ConnectionImpl* impl_;
+};
+
+/// RAII lease; returns the connection to the pool when destroyed.
+class Lease {
+ public:
+  Lease(Lease&&) noexcept;
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+  Connection& operator*() { return conn_; }
+  Connection* operator->() { return &conn_; }
+
+ private:
+  friend class Pool;
+  Lease(Pool* pool, detail::ConnectionImpl* impl);
+  Pool* pool_;
+  Connection conn_;
+};
+
+struct PoolStats {
+  std::size_t connections = 0;  ///< open
+  std::size_t idle = 0;
+  std::size_t waiting = 0;  ///< coroutines waiting in acquire()
+  std::uint64_t queries = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t reconnects = 0;
+};
+
+class Pool {
+ public:
+  Pool(asio::any_io_executor executor, Config config);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  /// Opens the first connection; throws Error (with the server's message) when the
+  /// database cannot be reached within connect_timeout. Further connections open lazily.
+  asio::awaitable<void> start();
+
+  /// Waits (up to acquire_timeout) for an idle connection, opening one if below pool_size.
+  /// A broken connection is replaced transparently.
+  asio::awaitable<Lease> acquire();
+
+  /// One autocommit statement on any connection.
+  asio::awaitable<Result> query(std::string_view sql, Params params = {});
+
+  /// BEGIN … COMMIT around `body`; ROLLBACK and rethrow if `body` throws. Retries the whole
+  /// body up to 3 times on serialization failure or deadlock (SQLSTATE 40001/40P01), so
+  /// `body` must be safe to run again.
+  asio::awaitable<void> transaction(std::function<asio::awaitable<void>(Connection&)> body);
+
+  /// Closes every connection; pending acquire() calls fail.
+  void stop();
+
+  PoolStats stats() const;
+  /// Last connection failure seen (empty once a connection succeeds again).
+  std::string last_error() const;
+
+ private:
+  friend class Lease;
+  void release(detail::ConnectionImpl* impl);
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Applies `dir/NNN_name.sql` files not yet recorded in `schema_migrations`, in order,
+/// each in its own transaction. Returns the names applied (empty when up to date).
+/// Idempotent. Throws Error naming the failing file.
+asio::awaitable<std::vector<std::string>> migrate(Pool& pool, const std::string& dir);
+
+/// Rolls back the newest `steps` applied migrations using `dir/NNN_name.down.sql`.
+asio::awaitable<std::vector<std::string>> rollback(Pool& pool, const std::string& dir, int steps);
+
+}  // namespace evp::db

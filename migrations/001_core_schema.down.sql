@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS balance_ledger;
+DROP TABLE IF EXISTS payments;
+DROP TABLE IF EXISTS station_status_history;
+DROP TABLE IF EXISTS station_events;
+DROP TABLE IF EXISTS meter_values;
+DROP TABLE IF EXISTS transactions;
+DROP TABLE IF EXISTS id_tags;
+DROP TABLE IF EXISTS connectors;
+DROP TABLE IF EXISTS stations;
+DROP TABLE IF EXISTS locations;
+DROP TABLE IF EXISTS owners;
+DROP TABLE IF EXISTS clients;

@@ -1,0 +1,113 @@
+#pragma once
+/// The OCPP 1.6J central system: WebSocket server, station sessions, station-status
+/// manager and the awaitable call API (central system -> station).
+///
+/// Everything runs on one io_context thread; call the API from that thread (or post to it).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/time.hpp"
+#include "db/db.hpp"
+
+namespace evp::push {
+class Service;
+}
+
+namespace evp::ocpp {
+
+namespace asio = boost::asio;
+
+enum class AutoRegister { Off, Accept, Pending };
+
+struct Config {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t port = 8180;            ///< ws://
+  /// wss:// (security profile 2) when both files are set.
+  std::string tls_cert_file, tls_key_file;
+  std::uint16_t tls_port = 8443;
+  AutoRegister auto_register = AutoRegister::Off;
+  std::chrono::seconds heartbeat_interval{300};   ///< told to stations in BootNotification.conf
+  std::chrono::seconds offline_timeout{300};      ///< no message or pong for this long -> offline
+  std::chrono::seconds ping_interval{60};         ///< WebSocket ping to idle stations
+  std::chrono::seconds call_timeout{30};          ///< default for central-system CALLs
+  std::chrono::seconds handshake_timeout{10};
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t write_queue_limit = 64;             ///< frames; a station that exceeds it is dropped
+  std::chrono::milliseconds last_seen_flush{1000};  ///< batch period for last-seen writes
+};
+
+/// A central-system CALL failed: the station answered CALLERROR, timed out, or is offline.
+class CallFailed : public std::runtime_error {
+ public:
+  enum class Reason { NotConnected, Timeout, CallError, InvalidResponse, Closed };
+  CallFailed(Reason reason, const std::string& message, std::string error_code = {})
+      : std::runtime_error(message), reason_(reason), error_code_(std::move(error_code)) {}
+  Reason reason() const { return reason_; }
+  const std::string& error_code() const { return error_code_; }  ///< the CALLERROR code, if any
+
+ private:
+  Reason reason_;
+  std::string error_code_;
+};
+
+/// Events other modules subscribe to (the composition root wires them).
+struct Events {
+  /// Station went offline (no message or pong for offline_timeout) / came back.
+  std::function<void(const std::string& station_id, common::TimePoint last_seen)> station_offline;
+  std::function<void(const std::string& station_id)> station_online;
+};
+
+struct StationInfo {
+  std::string station_id;
+  bool connected = false;
+  bool online = false;
+  common::TimePoint last_seen{};
+};
+
+class CentralSystem {
+ public:
+  /// `push` may be null (push module absent or disabled).
+  CentralSystem(asio::io_context& io, db::Pool& pool, push::Service* push, Config config, Events events = {});
+  ~CentralSystem();
+
+  /// Binds the listeners (throws on failure) and starts accepting; returns at once.
+  void start();
+  /// Closes listeners and every station connection (WebSocket close 1001), flushes last-seen.
+  asio::awaitable<void> stop();
+  /// Ports actually bound (useful with port 0 in tests).
+  std::uint16_t port() const;
+  std::uint16_t tls_port() const;
+
+  /// Sends a CALL to a connected station and returns the CALLRESULT payload (validated
+  /// against the action's Conf schema). At most one outstanding CALL per station; others
+  /// queue in order. Throws CallFailed.
+  asio::awaitable<nlohmann::json> call(const std::string& station_id, const std::string& action,
+                                       nlohmann::json payload, std::optional<std::chrono::seconds> timeout = {});
+
+  bool is_connected(const std::string& station_id) const;
+  bool is_online(const std::string& station_id) const;
+  std::size_t connected_count() const;
+  std::vector<StationInfo> stations() const;
+
+  struct Stats {
+    std::uint64_t messages_in = 0, messages_out = 0, call_errors_sent = 0, connections_total = 0;
+    std::size_t connected = 0, online = 0;
+  };
+  Stats stats() const;
+  /// Messages received per action (for /metrics).
+  std::vector<std::pair<std::string, std::uint64_t>> messages_by_action() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace evp::ocpp

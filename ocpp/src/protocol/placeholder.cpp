@@ -1,0 +1,2 @@
+// Placeholder until the RPC/message code lands; remove when adding real sources.
+namespace evp::ocpp::detail { int placeholder_protocol = 0; }

@@ -1,0 +1,75 @@
+#pragma once
+/// The push module's interface for the rest of the system.
+///
+/// Notifications go through a durable PostgreSQL outbox (`push_outbox`): `enqueue` writes
+/// rows inside the caller's transaction, a dispatcher on the event loop delivers them over
+/// HTTP/2 and records the outcome. Nothing here ever blocks or fails the caller.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "db/db.hpp"
+#include "push/crypto.hpp"
+#include "push/notification.hpp"
+
+namespace evp::push {
+
+namespace asio = boost::asio;
+
+struct Config {
+  bool enabled = true;                         ///< PUSH_NOTIFICATIONS_ENABLED
+  std::string vapid_private_key;               ///< VAPID_PRIVATE_KEY (base64url raw or PEM)
+  std::string vapid_public_key;                ///< VAPID_PUBLIC_KEY
+  std::string vapid_subject = "mailto:noreply@evpower.kg";
+  int ttl_seconds = 86400;                     ///< PUSH_TTL
+  int max_retries = 3;                         ///< PUSH_MAX_RETRIES
+  std::chrono::milliseconds request_timeout{10000};
+  /// Development/testing only: allow http:// endpoints and loopback/private addresses.
+  bool allow_insecure_endpoints = false;
+  std::string ca_file;                         ///< extra CA bundle (the receiver simulator's cert)
+  std::chrono::milliseconds poll_interval{500};  ///< outbox poll when not woken
+  std::size_t batch_size = 200;
+};
+
+struct Stats {
+  std::uint64_t enqueued = 0, sent = 0, failed = 0, retried = 0, expired_subscriptions = 0;
+  std::uint64_t outbox_depth = 0;  ///< last seen pending rows
+};
+
+class Service {
+ public:
+  Service(asio::any_io_executor executor, db::Pool& pool, Config config);
+  ~Service();
+
+  /// Starts the outbox dispatcher (no-op when disabled). Throws CryptoError/ConfigError for bad keys.
+  void start();
+  void stop();
+  bool enabled() const;
+  const std::string& vapid_public_key() const;
+
+  /// Writes one outbox row per subscription of the user, in the caller's transaction.
+  /// Delivery starts once that transaction commits. No-op when disabled.
+  asio::awaitable<void> enqueue(db::Connection& tx, std::string_view user_id, UserType type,
+                                const Notification& notification);
+  /// Wakes the dispatcher now (call after committing a transaction that enqueued).
+  void wake();
+
+  /// The original plan's names: each returns at once and enqueues in its own transaction.
+  void send_notification(std::string user_id, UserType type, std::string title, std::string body,
+                         std::string icon, std::string badge, nlohmann::json data, nlohmann::json actions);
+  void send_to_client(std::string user_id, Notification notification);
+  void send_to_owner(std::string user_id, Notification notification);
+  /// Deletes every subscription with this endpoint (the service said 404/410).
+  void handle_invalid_subscription(std::string endpoint);
+
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace evp::push
