@@ -3,6 +3,7 @@ DROP TABLE IF EXISTS payments;
 DROP TABLE IF EXISTS station_status_history;
 DROP TABLE IF EXISTS station_events;
 DROP TABLE IF EXISTS meter_values;
+DROP TABLE IF EXISTS charging_sessions;
 DROP TABLE IF EXISTS transactions;
 DROP TABLE IF EXISTS id_tags;
 DROP TABLE IF EXISTS connectors;
