@@ -1,0 +1,57 @@
+#pragma once
+/// The REST API for the PWA and station owners: Beast HTTP/1.1 on the shared io_context.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/env.hpp"
+#include "db/db.hpp"
+
+namespace evp::ocpp {
+class CentralSystem;
+}
+namespace evp::push {
+class Service;
+}
+
+namespace evp::api {
+
+struct Config {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  std::vector<std::string> cors_origins;        ///< PWA origins allowed by CORS
+  std::string jwt_secret;                       ///< Supabase project JWT secret (HS256)
+  std::string jwks_file;                        ///< optional JWKS for ES256/RS256
+  std::string jwt_audience = "authenticated";   ///< expected `aud` ("" = not checked)
+  std::string payment_webhook_secret;           ///< HMAC-SHA256 key for the payment webhook
+  std::string min_balance_to_start = "10.00";   ///< som
+  std::string low_balance_threshold = "50.00";  ///< som
+  std::chrono::seconds remote_start_timeout{30};
+  std::size_t max_body_bytes = 64 * 1024;
+  std::chrono::seconds request_timeout{30};
+  std::string version = "0.1.0";
+};
+
+/// Reads API_* / JWT_* / PAYMENT_* variables (see .env.example); throws common::ConfigError.
+Config config_from_env(const common::Env& env);
+
+class Server {
+ public:
+  /// `push` may be null when push is disabled.
+  Server(boost::asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config config);
+  ~Server();
+  /// Binds (throws on failure) and starts accepting; returns at once.
+  void start();
+  boost::asio::awaitable<void> stop();
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace evp::api
