@@ -40,13 +40,16 @@ inline constexpr std::size_t kMaxPlaintext = 3993;
 Bytes encrypt(const ReceiverKeys& to, std::string_view plaintext);
 
 /// Deterministic variant for known-answer tests: given sender private key (32 bytes) and salt.
-Bytes encrypt_with(const ReceiverKeys& to, std::string_view plaintext, const Bytes& sender_private,
-                   const Bytes& salt);
+Bytes encrypt_with(const ReceiverKeys& to, std::string_view plaintext, const Bytes& sender_private, const Bytes& salt);
 
 /// Receiver side (the push receiver simulator and tests): decrypts an aes128gcm body with the
 /// receiver's private key (32 bytes), public key (65 bytes) and auth secret. Throws CryptoError.
-std::string decrypt(const Bytes& body, const Bytes& receiver_private, const Bytes& receiver_public,
-                    const Bytes& auth);
+std::string decrypt(const Bytes& body, const Bytes& receiver_private, const Bytes& receiver_public, const Bytes& auth);
+
+class KeyPair;
+/// Same, with the receiver key already loaded (the simulator keeps one per subscription so a
+/// request does not rebuild the key).
+std::string decrypt(const Bytes& body, const KeyPair& receiver, const Bytes& auth);
 
 /// A P-256 key pair. VAPID keys use the raw forms that `vapid --gen` and the web-push tools
 /// print: base64url of the 32-byte private scalar and of the 65-byte uncompressed public point.
@@ -89,7 +92,13 @@ struct VapidClaims {
 /// claims, or throws CryptoError saying what is wrong (bad signature, malformed, wrong alg).
 VapidClaims verify_vapid_jwt(std::string_view jwt, std::string_view k);
 
+/// A fresh VAPID key pair as env-file lines, for `evpower vapid-keygen`:
+/// "VAPID_PRIVATE_KEY=<base64url 32 bytes>\nVAPID_PUBLIC_KEY=<base64url 65 bytes>\n".
+std::string vapid_keygen_env_lines();
+
 /// The origin (scheme://host[:port], default port omitted) of a push endpoint URL: the VAPID `aud`.
+/// Scheme and host are lower-cased; userinfo, path, query and fragment are dropped. Throws
+/// CryptoError when `url` has no `scheme://host`.
 std::string origin_of(std::string_view url);
 
 }  // namespace evp::push
