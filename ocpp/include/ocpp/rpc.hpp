@@ -58,8 +58,9 @@ struct CallErrorMessage {
 using Message = std::variant<Call, CallResult, CallErrorMessage>;
 
 /// A frame that cannot be parsed. `message_id` is the id if one could be read, else "-1";
-/// `code` is the CALLERROR to answer with (FormationViolation for bad JSON/structure,
-/// ProtocolError for an incomplete frame, TypeConstraintViolation for wrong element types).
+/// `code` is the CALLERROR to answer with: FormationViolation for bad JSON, a non-array, wrong
+/// element types, a bad/over-long message id or an unknown message type id; ProtocolError for a
+/// CALL with missing elements; TypeConstraintViolation for a payload that is not an object.
 class FrameError : public std::runtime_error {
  public:
   FrameError(std::string message_id, ErrorCode code, const std::string& description, bool was_call)
