@@ -1,0 +1,128 @@
+// Pipeline mode: many concurrent autocommit queries share one connection. Senders write
+// their statement and a Sync at once; one reader coroutine takes results in order and
+// hands each to its waiting sender. Saves a round trip and a connection per query.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "connection_impl.hpp"
+
+namespace evp::db::detail {
+
+struct ConnectionImpl::Pending {
+  explicit Pending(asio::any_io_executor ex) : wake(std::move(ex), asio::steady_timer::time_point::max()) {}
+  asio::steady_timer wake;  // cancelled by the reader when the result is in
+  int commands = 1;         // 2 when a Parse went ahead of the Execute
+  std::string sql;
+  Result result;
+  std::optional<Error> error;
+  bool done = false;
+};
+
+asio::awaitable<Result> ConnectionImpl::pipelined_query(std::string_view sql, const Params& params) {
+  if (inflight_.empty() && !check_idle()) throw Error("connection is broken", {}, true);
+  if (broken()) throw Error("connection is broken", {}, true);
+  if (!pipeline_) {
+    if (PQenterPipelineMode(conn_) == 0) fail_connection("cannot enter pipeline mode");
+    pipeline_ = true;
+  }
+  ++shared_.stats.queries;
+  auto p = std::make_shared<Pending>(executor_);
+  p->sql = std::string(sql);
+  auto it = prepared_.find(p->sql);
+  if (it == prepared_.end()) {
+    // Recorded before the server confirms, so that concurrent callers of the same SQL do
+    // not prepare it twice; the reader forgets it again if the Parse fails.
+    std::string name = "evp_" + std::to_string(next_statement_++);
+    if (PQsendPrepare(conn_, name.c_str(), p->sql.c_str(), static_cast<int>(params.size()), nullptr) == 0) {
+      fail_connection("send failed");
+    }
+    p->commands = 2;
+    it = prepared_.emplace(p->sql, std::move(name)).first;
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& v : params) values.push_back(v ? v->c_str() : nullptr);
+  if (PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
+                          0) == 0 ||
+      PQpipelineSync(conn_) == 0) {
+    fail_connection("send failed");
+  }
+  inflight_.push_back(p);
+  if (!reader_running_) {
+    reader_running_ = true;
+    asio::co_spawn(
+        executor_, [self = shared_from_this()]() { return self->read_pipeline(); }, asio::detached);
+  }
+  co_await flush();
+  while (!p->done) co_await p->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (p->error) throw *p->error;
+  co_return std::move(p->result);
+}
+
+asio::awaitable<PGresult*> ConnectionImpl::next_result() {
+  while (PQisBusy(conn_)) {
+    co_await wait(Wait::read);
+    if (PQconsumeInput(conn_) == 0) fail_connection("receive failed");
+  }
+  co_return PQgetResult(conn_);
+}
+
+void ConnectionImpl::fail_pending(const Error& error) {
+  while (!inflight_.empty()) {
+    auto p = inflight_.front();
+    inflight_.pop_front();
+    p->error = error;
+    p->done = true;
+    p->wake.cancel();
+  }
+}
+
+asio::awaitable<void> ConnectionImpl::read_pipeline() {
+  std::optional<Error> lost;
+  try {
+    while (!inflight_.empty()) {
+      auto p = inflight_.front();
+      // Each command's results end with a NULL; the Sync that follows gives PIPELINE_SYNC.
+      for (int c = 0; c < p->commands; ++c) {
+        while (PGresult* res = co_await next_result()) {
+          auto st = PQresultStatus(res);
+          if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) {
+            if (!p->error) p->error.emplace(result_error(res, p->sql));
+            PQclear(res);
+          } else if (st == PGRES_PIPELINE_ABORTED) {
+            if (!p->error) p->error.emplace("statement skipped: an earlier command of it failed");
+            PQclear(res);
+          } else if (c == p->commands - 1) {
+            p->result = Result(res);
+          } else {
+            PQclear(res);
+          }
+        }
+      }
+      PGresult* sync = co_await next_result();
+      bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+      if (sync != nullptr) PQclear(sync);
+      if (!synced) fail_connection("pipeline out of step");
+      if (p->error) {
+        ++shared_.stats.errors;
+        if (p->commands == 2) prepared_.erase(p->sql);
+        if (p->error->connection_lost()) {
+          broken_ = true;
+          shared_.report_broken(p->error->what());
+        }
+      }
+      inflight_.pop_front();
+      p->done = true;
+      p->wake.cancel();
+      if (broken_) throw Error(p->error ? p->error->what() : "connection broken", {}, true);
+    }
+  } catch (const Error& e) {
+    lost = e;
+  }
+  reader_running_ = false;
+  if (lost) fail_pending(Error(lost->what(), lost->sqlstate(), true));
+}
+
+}  // namespace evp::db::detail
