@@ -20,24 +20,44 @@ namespace evp::push {
 namespace asio = boost::asio;
 
 struct Config {
-  bool enabled = true;                         ///< PUSH_NOTIFICATIONS_ENABLED
-  std::string vapid_private_key;               ///< VAPID_PRIVATE_KEY (base64url raw or PEM)
-  std::string vapid_public_key;                ///< VAPID_PUBLIC_KEY
+  bool enabled = true;            ///< PUSH_NOTIFICATIONS_ENABLED
+  std::string vapid_private_key;  ///< VAPID_PRIVATE_KEY (base64url raw or PEM)
+  std::string vapid_public_key;   ///< VAPID_PUBLIC_KEY
   std::string vapid_subject = "mailto:noreply@evpower.kg";
-  int ttl_seconds = 86400;                     ///< PUSH_TTL
-  int max_retries = 3;                         ///< PUSH_MAX_RETRIES
+  int ttl_seconds = 86400;  ///< PUSH_TTL
+  int max_retries = 3;      ///< PUSH_MAX_RETRIES
   std::chrono::milliseconds request_timeout{10000};
   /// Development/testing only: allow http:// endpoints and loopback/private addresses.
   bool allow_insecure_endpoints = false;
-  std::string ca_file;                         ///< extra CA bundle (the receiver simulator's cert)
+  std::string ca_file;                           ///< extra CA bundle (the receiver simulator's cert)
   std::chrono::milliseconds poll_interval{500};  ///< outbox poll when not woken
   std::size_t batch_size = 200;
+  /// Backoff for retryable failures: retry_base_delay * 2^(attempt-1) with +-50 % jitter,
+  /// capped at retry_max_delay, never earlier than the service's Retry-After.
+  std::chrono::milliseconds retry_base_delay{1000};
+  std::chrono::milliseconds retry_max_delay{std::chrono::hours(1)};
+  /// How long a claimed item belongs to this process. Items of a process that died are
+  /// claimed again after it runs out; it must exceed request_timeout comfortably.
+  std::chrono::milliseconds lease{std::chrono::minutes(2)};
+  /// Dispatcher loops claiming batches concurrently (each sends its batch concurrently).
+  int workers = 2;
+  /// HTTP/2 keep-alive: PING after this much silence; close after idle_timeout without requests.
+  std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(2)};
 };
 
 struct Stats {
   std::uint64_t enqueued = 0, sent = 0, failed = 0, retried = 0, expired_subscriptions = 0;
-  std::uint64_t outbox_depth = 0;  ///< last seen pending rows
+  std::uint64_t outbox_depth = 0;        ///< last seen pending rows
+  std::uint64_t connections_opened = 0;  ///< to push services, since start
 };
+
+/// Checks a subscription endpoint before it is stored (and the dispatcher checks the
+/// addresses again when it connects). Returns "" when acceptable, otherwise the reason:
+/// not https, unresolvable, or resolving to a loopback, private (RFC 1918), link-local,
+/// CGNAT, unique-local, multicast, unspecified or otherwise non-public address.
+/// `allow_insecure` (development/testing) accepts http:// and any address.
+asio::awaitable<std::string> check_endpoint(asio::any_io_executor executor, std::string_view url, bool allow_insecure);
 
 class Service {
  public:
@@ -46,20 +66,27 @@ class Service {
 
   /// Starts the outbox dispatcher (no-op when disabled). Throws CryptoError/ConfigError for bad keys.
   void start();
+  /// Stops claiming; batches in flight finish and their outcomes are recorded.
   void stop();
+  /// Stops (if not yet) and completes once in-flight batches are recorded and the
+  /// connections are closed. Run the io_context until then before destroying the Pool.
+  asio::awaitable<void> drain();
   bool enabled() const;
   const std::string& vapid_public_key() const;
 
   /// Writes one outbox row per subscription of the user, in the caller's transaction.
-  /// Delivery starts once that transaction commits. No-op when disabled.
+  /// Delivery starts once that transaction commits. No-op when disabled. A payload larger
+  /// than kMaxPlaintext is recorded as 'failed' with the reason (never truncated). A
+  /// database error propagates (the caller's transaction is broken anyway); an invalid
+  /// user id is logged and ignored.
   asio::awaitable<void> enqueue(db::Connection& tx, std::string_view user_id, UserType type,
                                 const Notification& notification);
   /// Wakes the dispatcher now (call after committing a transaction that enqueued).
   void wake();
 
   /// The original plan's names: each returns at once and enqueues in its own transaction.
-  void send_notification(std::string user_id, UserType type, std::string title, std::string body,
-                         std::string icon, std::string badge, nlohmann::json data, nlohmann::json actions);
+  void send_notification(std::string user_id, UserType type, std::string title, std::string body, std::string icon,
+                         std::string badge, nlohmann::json data, nlohmann::json actions);
   void send_to_client(std::string user_id, Notification notification);
   void send_to_owner(std::string user_id, Notification notification);
   /// Deletes every subscription with this endpoint (the service said 404/410).
@@ -68,6 +95,7 @@ class Service {
   Stats stats() const;
 
  private:
+  void spawn_enqueue(std::string user_id, UserType type, Notification notification);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,257 @@
+// push_bench: Web Push throughput on this machine, figures side by side.
+//
+//   push_bench [--subscriptions N] [--messages M] [--in-flight C] [--node-messages K]
+//
+// Starts the push receiver simulator (evp-push-receiver, which verifies VAPID and decrypts
+// every message) on a free port, then measures
+//   1. crypto only: encrypt (aes128gcm, fresh ephemeral key) + VAPID header, per message;
+//   2. end to end: the same plus sending over one HTTP/2 connection and reading the answer,
+//      C requests in flight, through the push module's own client;
+//   3. `openssl speed -seconds 3 ecdhp256`: the machine's P-256 ECDH rate;
+//   4. the Node `web-push` library sending the same messages to the same receiver
+//      (tests/node/webpush_bench.js), when node and tests/node/node_modules are present.
+// The outbox (PostgreSQL) is not part of these figures; see docs/PUSH.md.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delivery/http_client.hpp"
+#include "delivery/web_push_request.hpp"
+#include "push/notification.hpp"
+
+#ifndef EVP_PUSH_RECEIVER
+#error "EVP_PUSH_RECEIVER must be defined"
+#endif
+#ifndef EVP_SOURCE_DIR
+#error "EVP_SOURCE_DIR must be defined"
+#endif
+
+namespace asio = boost::asio;
+using namespace evp::push;
+using namespace evp::push::delivery;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  while (auto n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  pclose(pipe);
+  return out;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+struct ReceiverProcess {
+  pid_t pid = -1;
+  std::string dir, cert;
+  int port = 0;
+  ReceiverProcess() {
+    char pattern[] = "/tmp/evp-push-bench-XXXXXX";
+    dir = mkdtemp(pattern);
+    cert = dir + "/receiver.pem";
+    std::string ready = dir + "/ready.json";
+    std::string command = std::string("exec ") + EVP_PUSH_RECEIVER +
+                          " --port 0 --quiet --keep-messages 10 --cert-out " + cert + " --ready-file " + ready +
+                          " --subscriptions-out /dev/null > " + dir + "/log 2>&1";
+    pid = fork();
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 400 && port == 0; ++i) {
+      std::ifstream in(ready);
+      std::stringstream text;
+      text << in.rdbuf();
+      auto j = nlohmann::json::parse(text.str(), nullptr, false);
+      if (!j.is_discarded() && j.is_object()) port = j.value("tls_port", 0);
+      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (port == 0) throw std::runtime_error("evp-push-receiver did not start; see " + dir + "/log");
+  }
+  ~ReceiverProcess() {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    run("rm -rf '" + dir + "'");
+  }
+  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port) + path; }
+  nlohmann::json get(const std::string& path) const {
+    return nlohmann::json::parse(run("curl -sS --cacert " + cert + " " + url(path)));
+  }
+};
+
+nlohmann::json payload_for(int i) {
+  Notification n;
+  n.type = "charging_completed";
+  n.title = "Зарядка завершена";
+  n.body = "12.35 кВт⋅ч за 165.05 сом";
+  n.data = {{"session_id", "bench-" + std::to_string(i)}, {"energy_kwh", "12.35"}, {"amount", "165.05"}};
+  return n.payload();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int subscriptions = 1000, messages = 30000, in_flight = 500, node_messages = 3000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    int value = std::stoi(argv[i + 1]);
+    if (flag == "--subscriptions")
+      subscriptions = value;
+    else if (flag == "--messages")
+      messages = value;
+    else if (flag == "--in-flight")
+      in_flight = value;
+    else if (flag == "--node-messages")
+      node_messages = value;
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+
+  ReceiverProcess receiver;
+  auto subs = nlohmann::json::parse(
+      run("curl -sS --cacert " + receiver.cert + " -H 'content-type: application/json' -d '" +
+          nlohmann::json{{"count", subscriptions}}.dump() + "' " + receiver.url("/subscriptions")));
+  std::string subs_file = receiver.dir + "/subscriptions.json";
+  std::ofstream(subs_file) << subs.dump();
+  auto key = KeyPair::generate();
+  VapidCache vapid(key, "mailto:bench@evpower.kg");
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 100; ++i) payloads.push_back(payload_for(i).dump());
+  auto message_for = [&](int i) {
+    const auto& s = subs[static_cast<std::size_t>(i % subscriptions)];
+    PushMessage m;
+    m.endpoint = s["endpoint"];
+    m.p256dh = s["keys"]["p256dh"];
+    m.auth = s["keys"]["auth"];
+    m.payload = payloads[static_cast<std::size_t>(i % 100)];
+    m.ttl = 3600;
+    return m;
+  };
+  auto now_unix = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+
+  std::cout << "push_bench: " << subscriptions << " subscriptions, " << messages << " messages, " << in_flight
+            << " in flight, payload " << payloads[0].size() << " bytes, cores " << std::thread::hardware_concurrency()
+            << "\n";
+
+  // 1. crypto only
+  int crypto_n = std::max(2000, messages / 3);
+  auto start = Clock::now();
+  std::size_t bytes = 0;
+  for (int i = 0; i < crypto_n; ++i) bytes += build_web_push_request(message_for(i), vapid, now_unix()).body.size();
+  double crypto_rate = crypto_n / seconds_since(start);
+  std::printf("crypto only (encrypt + VAPID header):  %9.0f pushes/s\n", crypto_rate);
+
+  // 2. end to end over HTTP/2
+  asio::io_context io;
+  ClientOptions options;
+  options.ca_file = receiver.cert;
+  options.allow_insecure = true;  // the receiver is on loopback
+  options.request_timeout = std::chrono::seconds(30);
+  HttpClient client(io.get_executor(), options);
+  int next = 0, ok = 0, failed = 0, workers_left = in_flight;
+  double e2e_seconds = 0;
+  int last_status = 0;
+  std::string last_error;
+  start = Clock::now();
+  for (int w = 0; w < in_flight; ++w) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          while (next < messages) {
+            int i = next++;
+            auto request = build_web_push_request(message_for(i), vapid, now_unix());
+            auto response = co_await client.send(request);
+            if (response.status == 201) {
+              ++ok;
+            } else {
+              ++failed;
+              last_status = response.status;
+              last_error = response.error + response.body;
+            }
+          }
+          // The last worker stops the clock and closes the connection (which would otherwise
+          // stay open, idle, keeping io.run() busy until its idle timeout).
+          if (--workers_left == 0) {
+            e2e_seconds = seconds_since(start);
+            client.close_all();
+          }
+        },
+        asio::detached);
+  }
+  io.run();
+  double e2e_rate = ok / e2e_seconds;
+  std::printf("end to end over HTTP/2 (1 connection): %9.0f pushes/s  (%d delivered, %d failed, %llu connection(s))\n",
+              e2e_rate, ok, failed, static_cast<unsigned long long>(client.connections_opened()));
+  if (failed) std::printf("  last failure: %d %s\n", last_status, last_error.c_str());
+  auto stats = receiver.get("/stats");
+  std::printf("receiver counted %lld delivered (decrypted and VAPID-verified)\n",
+              static_cast<long long>(stats.value("delivered", 0L)));
+
+  // 3. openssl speed
+  auto speed = run("openssl speed -seconds 3 ecdhp256 2>/dev/null");
+  double ecdh_ops = 0;
+  {
+    std::istringstream lines(speed);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.find("ecdh") == std::string::npos || line.find("nistp256") == std::string::npos) continue;
+      std::istringstream words(line);
+      std::string word, last;
+      while (words >> word) last = word;
+      try {
+        ecdh_ops = std::stod(last);
+      } catch (...) {
+      }
+    }
+  }
+  std::printf(
+      "openssl speed ecdhp256:                %9.0f ECDH op/s (an encryption costs one key generation + one ECDH)\n",
+      ecdh_ops);
+
+  // 4. web-push (node)
+  double node_rate = 0;
+  std::string script = std::string(EVP_SOURCE_DIR) + "/tests/node/webpush_bench.js";
+  if (access(script.c_str(), R_OK) == 0 && !run("command -v node").empty()) {
+    auto out = run("NODE_EXTRA_CA_CERTS=" + receiver.cert + " node " + script + " " + subs_file + " " +
+                   std::to_string(node_messages) + " 2>&1");
+    auto j = nlohmann::json::parse(out.substr(out.find('{') == std::string::npos ? 0 : out.find('{')), nullptr, false);
+    if (!j.is_discarded() && j.is_object()) {
+      node_rate = j.value("pushes_per_second", 0.0);
+      std::printf("node web-push (same receiver):         %9.0f pushes/s  (%lld delivered, %lld failed)\n", node_rate,
+                  static_cast<long long>(j.value("delivered", 0L)), static_cast<long long>(j.value("failed", 0L)));
+    } else {
+      std::printf("node web-push: no result (%s)\n", out.c_str());
+    }
+  } else {
+    std::printf("node web-push: skipped (node or %s missing)\n", script.c_str());
+  }
+
+  std::printf("\nend to end / crypto only = %.2f;  end to end / web-push = %s\n", e2e_rate / crypto_rate,
+              node_rate > 0 ? std::to_string(e2e_rate / node_rate).substr(0, 5).c_str() : "n/a");
+  return failed == 0 ? 0 : 1;
+}

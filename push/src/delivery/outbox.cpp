@@ -1,0 +1,149 @@
+#include "delivery/outbox.hpp"
+
+#include <algorithm>
+
+namespace evp::push::delivery {
+
+namespace {
+
+// The recipients are chosen here and only here: per-event opt-outs become one more
+// condition in this WHERE clause.
+constexpr std::string_view kInsertSql =
+    "INSERT INTO push_outbox (subscription_id, user_id, user_type, event_type, payload, urgency, topic, ttl, "
+    "state, last_error) "
+    "SELECT s.id, s.user_id, s.user_type, $3, $4::jsonb, $5, NULLIF($6, ''), $7::int, $8, NULLIF($9, '') "
+    "FROM push_subscriptions s WHERE s.user_id = $1::uuid AND s.user_type = $2";
+
+// SKIP LOCKED lets concurrent dispatchers take disjoint batches; the lease (locked_until)
+// hands the items of a process that died mid-send to the next claim after it expires.
+constexpr std::string_view kClaimSql =
+    "UPDATE push_outbox o SET state = 'sending', attempts = o.attempts + 1, "
+    "       locked_until = now() + $2::bigint * interval '1 millisecond' "
+    "FROM push_subscriptions s "
+    "WHERE s.id = o.subscription_id AND o.id IN ("
+    "  SELECT id FROM push_outbox "
+    "  WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND locked_until < now()) "
+    "  ORDER BY id FOR UPDATE SKIP LOCKED LIMIT $1::int) "
+    "RETURNING o.id, o.subscription_id, s.endpoint, s.p256dh_key, s.auth_key, o.payload, o.urgency, "
+    "          coalesce(o.topic, ''), o.ttl, o.attempts, extract(epoch from o.created_at)::bigint";
+
+}  // namespace
+
+std::string pg_text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+asio::awaitable<std::int64_t> insert_outbox_rows(db::Connection& connection, std::string_view user_id, UserType type,
+                                                 const Notification& notification, const std::string& payload, int ttl,
+                                                 std::string_view state, std::string_view error) {
+  // Parameters are built outside the co_await: GCC 12 miscompiles braced lists there.
+  db::Params params{db::param(user_id),
+                    db::param(to_string(type)),
+                    db::param(notification.type),
+                    db::param(payload),
+                    db::param(notification.urgency.empty() ? std::string("normal") : notification.urgency),
+                    db::param(notification.topic),
+                    db::param(ttl),
+                    db::param(state),
+                    db::param(error)};
+  auto result = co_await connection.query(kInsertSql, std::move(params));
+  co_return result.affected();
+}
+
+asio::awaitable<std::vector<OutboxItem>> claim_outbox_items(db::Pool& pool, std::size_t limit,
+                                                            std::chrono::milliseconds lease) {
+  db::Params params{db::param(static_cast<std::int64_t>(limit)), db::param(static_cast<std::int64_t>(lease.count()))};
+  auto rows = co_await pool.query(kClaimSql, std::move(params));
+  std::vector<OutboxItem> items;
+  items.reserve(rows.rows());
+  for (int r = 0; r < rows.rows(); ++r) {
+    OutboxItem item;
+    item.id = rows.get_int(r, 0);
+    item.subscription_id.assign(rows.get(r, 1));
+    item.endpoint.assign(rows.get(r, 2));
+    item.p256dh.assign(rows.get(r, 3));
+    item.auth.assign(rows.get(r, 4));
+    item.payload.assign(rows.get(r, 5));
+    item.urgency.assign(rows.get(r, 6));
+    item.topic.assign(rows.get(r, 7));
+    item.ttl = static_cast<int>(rows.get_int(r, 8));
+    item.attempts = static_cast<int>(rows.get_int(r, 9));
+    item.created_unix = rows.get_int(r, 10);
+    items.push_back(std::move(item));
+  }
+  // Returned in id order so that one user's notifications go out in the order they happened.
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  co_return items;
+}
+
+asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResult>& results) {
+  std::vector<std::string> ids, states, statuses, errors, delays, used_subscriptions, gone_endpoints;
+  for (const auto& r : results) {
+    switch (r.kind) {
+      case ItemResult::Kind::Gone:
+        gone_endpoints.push_back(r.endpoint);  // deleting the subscription cascades to its items
+        continue;
+      case ItemResult::Kind::Sent:
+        used_subscriptions.push_back(r.subscription_id);
+        states.emplace_back("sent");
+        break;
+      case ItemResult::Kind::Retry:
+        states.emplace_back("pending");
+        break;
+      case ItemResult::Kind::Failed:
+        states.emplace_back("failed");
+        break;
+      case ItemResult::Kind::Expired:
+        states.emplace_back("expired");
+        break;
+    }
+    ids.push_back(std::to_string(r.id));
+    statuses.push_back(std::to_string(r.status));
+    errors.push_back(r.error);
+    delays.push_back(std::to_string(r.retry_in.count()));
+  }
+  co_await pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
+    if (!ids.empty()) {
+      db::Params params{db::param(pg_text_array(ids)), db::param(pg_text_array(states)),
+                        db::param(pg_text_array(statuses)), db::param(pg_text_array(errors)),
+                        db::param(pg_text_array(delays))};
+      co_await tx.query(
+          "UPDATE push_outbox o SET state = r.state, locked_until = NULL, "
+          "  last_status = NULLIF(r.status, 0), last_error = NULLIF(r.error, ''), "
+          "  sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE o.sent_at END, "
+          "  next_attempt_at = CASE WHEN r.state = 'pending' THEN now() + r.delay_ms * interval '1 millisecond' "
+          "                         ELSE o.next_attempt_at END "
+          "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[]) "
+          "     AS r(id, state, status, error, delay_ms) "
+          "WHERE o.id = r.id AND o.state = 'sending'",
+          std::move(params));
+    }
+    if (!used_subscriptions.empty()) {
+      db::Params params{db::param(pg_text_array(used_subscriptions))};
+      co_await tx.query("UPDATE push_subscriptions SET last_used_at = now() WHERE id = ANY($1::uuid[])",
+                        std::move(params));
+    }
+    if (!gone_endpoints.empty()) {
+      db::Params params{db::param(pg_text_array(gone_endpoints))};
+      co_await tx.query("DELETE FROM push_subscriptions WHERE endpoint = ANY($1::text[])", std::move(params));
+    }
+  });
+}
+
+asio::awaitable<std::uint64_t> outbox_depth(db::Pool& pool) {
+  auto r = co_await pool.query("SELECT count(*) FROM push_outbox WHERE state IN ('pending', 'sending')");
+  co_return static_cast<std::uint64_t>(r.get_int(0, 0));
+}
+
+}  // namespace evp::push::delivery
