@@ -53,6 +53,9 @@ CREATE TABLE stations (
   imsi                VARCHAR(20),
   meter_type          VARCHAR(25),
   meter_serial_number VARCHAR(25),
+  -- Last FirmwareStatusNotification (Downloaded, Installing, Installed, ...).
+  firmware_status     VARCHAR(20),
+  firmware_status_at  TIMESTAMPTZ,
   status              VARCHAR(10) NOT NULL DEFAULT 'offline' CHECK (status IN ('online', 'offline')),
   status_changed_at   TIMESTAMPTZ,
   last_seen_at        TIMESTAMPTZ,
@@ -87,6 +90,8 @@ CREATE TABLE id_tags (
   created_at    TIMESTAMPTZ NOT NULL DEFAULT NOW()
 );
 CREATE INDEX id_tags_client_id_idx ON id_tags(client_id);
+-- idTag is an OCPP CiString: compared case-insensitively (RFID readers differ in hex case).
+CREATE UNIQUE INDEX id_tags_lower_idx ON id_tags(lower(id_tag));
 
 -- OCPP transactions; id is the transactionId given to the station (OCPP integer).
 CREATE TABLE transactions (
@@ -115,6 +120,8 @@ CREATE TABLE transactions (
 );
 CREATE INDEX transactions_active_idx ON transactions(station_id, connector_id) WHERE status = 'active';
 CREATE INDEX transactions_client_idx ON transactions(client_id, start_timestamp DESC);
+-- Authorize/StartTransaction look for a running transaction of the tag (ConcurrentTx).
+CREATE INDEX transactions_active_tag_idx ON transactions(lower(id_tag)) WHERE status = 'active';
 
 -- The driver-facing session: created by the REST API before RemoteStartTransaction
 -- (status 'pending') or by the StartTransaction handler for a locally started charge, and
