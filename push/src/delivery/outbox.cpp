@@ -6,13 +6,14 @@ namespace evp::push::delivery {
 
 namespace {
 
-// The recipients are chosen here and only here: per-event opt-outs become one more
-// condition in this WHERE clause.
+// The recipients are chosen here and only here, including the user's per-event opt-outs
+// (notification_preferences, migration 004).
 constexpr std::string_view kInsertSql =
     "INSERT INTO push_outbox (subscription_id, user_id, user_type, event_type, payload, urgency, topic, ttl, "
     "state, last_error) "
     "SELECT s.id, s.user_id, s.user_type, $3, $4::jsonb, $5, NULLIF($6, ''), $7::int, $8, NULLIF($9, '') "
-    "FROM push_subscriptions s WHERE s.user_id = $1::uuid AND s.user_type = $2";
+    "FROM push_subscriptions s WHERE s.user_id = $1::uuid AND s.user_type = $2 "
+    "AND push_event_enabled(s.user_id, $3)";
 
 // SKIP LOCKED lets concurrent dispatchers take disjoint batches; the lease (locked_until)
 // hands the items of a process that died mid-send to the next claim after it expires.

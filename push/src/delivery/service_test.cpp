@@ -300,3 +300,27 @@ TEST_CASE("bad VAPID keys stop start() with a message naming the variables") {
     CHECK(std::string(e.what()).find("VAPID_PRIVATE_KEY/VAPID_PUBLIC_KEY") != std::string::npos);
   }
 }
+
+TEST_CASE("a user's per-event opt-out keeps that event out of the outbox, other events still go") {
+  Receiver receiver;
+  ServiceEnv env;
+  auto key = KeyPair::generate();
+  env.add_subscription(kUser, "client", receiver.subscribe(1)[0]);
+  env.db().exec("INSERT INTO notification_preferences (user_id, event_type, enabled) VALUES ('" +
+                std::string(kUser) + "', 'low_balance_warning', false)");
+  Service service(env.io().get_executor(), env.pool(), ServiceEnv::config_for(receiver, key));
+  service.start();
+  auto muted = test_notification("muted");
+  muted.type = "low_balance_warning";
+  auto wanted = test_notification("wanted");
+  wanted.type = "charging_started";
+  env.enqueue(service, kUser, UserType::Client, muted);
+  env.enqueue(service, kUser, UserType::Client, wanted);
+  env.settle();
+  CHECK(env.count("event_type = 'low_balance_warning'") == 0);
+  CHECK(env.count("event_type = 'charging_started' AND state = 'sent'") == 1);
+  auto messages = receiver.get("/messages");
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0]["json"]["title"] == "wanted");
+  env.run(service.drain());
+}
