@@ -63,6 +63,9 @@ struct Events {
   /// Station went offline (no message or pong for offline_timeout) / came back.
   std::function<void(const std::string& station_id, common::TimePoint last_seen)> station_offline;
   std::function<void(const std::string& station_id)> station_online;
+  /// A MeterValues of a running transaction was stored (session limits, balance checks).
+  /// Runs on the loop; must not block (co_spawn any follow-up work).
+  std::function<void(const std::string& station_id, std::int64_t transaction_id)> transaction_metered;
 };
 
 struct StationInfo {
@@ -88,7 +91,10 @@ class CentralSystem {
 
   /// Sends a CALL to a connected station and returns the CALLRESULT payload (validated
   /// against the action's Conf schema). At most one outstanding CALL per station; others
-  /// queue in order. Throws CallFailed.
+  /// queue in order; `timeout` (default Config::call_timeout) counts from this call,
+  /// waiting in the queue included. Throws CallFailed: NotConnected, Timeout, CallError
+  /// (the station's CALLERROR, or a `payload` that is not a valid request - error_code
+  /// then says why), InvalidResponse, Closed (the connection ended or was replaced).
   asio::awaitable<nlohmann::json> call(const std::string& station_id, const std::string& action,
                                        nlohmann::json payload, std::optional<std::chrono::seconds> timeout = {});
 

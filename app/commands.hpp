@@ -1,0 +1,18 @@
+#pragma once
+// The subcommands of `evpower`. Each returns the process exit code.
+#include <string>
+#include <vector>
+
+#include "common/env.hpp"
+
+namespace evp::app {
+
+int serve(const common::Env& env);
+/// `migrate` applies pending migrations; `migrate down N` rolls back the newest N.
+int migrate(const common::Env& env, const std::vector<std::string>& args);
+/// `station add <id> [--password P] [--name N] [--price 12.50] [--location UUID]`, `station list`.
+int station(const common::Env& env, const std::vector<std::string>& args);
+/// Prints a fresh VAPID key pair as env lines.
+int vapid_keygen();
+
+}  // namespace evp::app

@@ -1,0 +1,101 @@
+#include "config.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace evp::app {
+
+namespace {
+using std::chrono::seconds;
+
+std::uint16_t port_var(const common::Env& env, const char* name, std::uint16_t fallback) {
+  return static_cast<std::uint16_t>(env.integer(name, fallback, 0, 65535));
+}
+}  // namespace
+
+db::Config db_config_from_env(const common::Env& env) {
+  db::Config c;
+  c.url = env.required("DATABASE_URL");
+  c.pool_size = static_cast<std::size_t>(env.integer("DB_POOL_SIZE", static_cast<std::int64_t>(c.pool_size), 1, 200));
+  c.statement_timeout =
+      std::chrono::milliseconds(env.integer("DB_STATEMENT_TIMEOUT_MS", c.statement_timeout.count(), 0, 3'600'000));
+  c.connect_timeout =
+      std::chrono::milliseconds(env.integer("DB_CONNECT_TIMEOUT_MS", c.connect_timeout.count(), 100, 600'000));
+  return c;
+}
+
+ocpp::Config ocpp_config_from_env(const common::Env& env) {
+  ocpp::Config c;
+  c.listen_address = env.str("OCPP_LISTEN_ADDRESS", c.listen_address);
+  c.port = port_var(env, "OCPP_PORT", c.port);
+  c.tls_port = port_var(env, "OCPP_TLS_PORT", c.tls_port);
+  c.tls_cert_file = env.str("OCPP_TLS_CERT_FILE", "");
+  c.tls_key_file = env.str("OCPP_TLS_KEY_FILE", "");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    throw common::ConfigError(c.tls_cert_file.empty() ? "OCPP_TLS_CERT_FILE" : "OCPP_TLS_KEY_FILE",
+                              "set both OCPP_TLS_CERT_FILE and OCPP_TLS_KEY_FILE for wss://, or neither");
+  auto auto_register = env.str("OCPP_AUTO_REGISTER", "off");
+  if (auto_register == "off")
+    c.auto_register = ocpp::AutoRegister::Off;
+  else if (auto_register == "accept")
+    c.auto_register = ocpp::AutoRegister::Accept;
+  else if (auto_register == "pending")
+    c.auto_register = ocpp::AutoRegister::Pending;
+  else
+    throw common::ConfigError("OCPP_AUTO_REGISTER", "must be off, accept or pending (got '" + auto_register + "')");
+  c.heartbeat_interval = env.seconds("OCPP_HEARTBEAT_INTERVAL", c.heartbeat_interval, seconds(1), seconds(86400));
+  c.offline_timeout = env.seconds("OCPP_OFFLINE_TIMEOUT", c.offline_timeout, seconds(1), seconds(86400));
+  c.ping_interval = env.seconds("OCPP_PING_INTERVAL", c.ping_interval, seconds(1), seconds(3600));
+  c.call_timeout = env.seconds("OCPP_CALL_TIMEOUT", c.call_timeout, seconds(1), seconds(3600));
+  c.handshake_timeout = env.seconds("OCPP_HANDSHAKE_TIMEOUT", c.handshake_timeout, seconds(1), seconds(300));
+  c.max_frame_bytes = static_cast<std::size_t>(
+      env.integer("OCPP_MAX_FRAME_BYTES", static_cast<std::int64_t>(c.max_frame_bytes), 1024, 16 * 1024 * 1024));
+  c.write_queue_limit = static_cast<std::size_t>(
+      env.integer("OCPP_WRITE_QUEUE_LIMIT", static_cast<std::int64_t>(c.write_queue_limit), 1, 100000));
+  c.last_seen_flush =
+      std::chrono::milliseconds(env.integer("OCPP_LAST_SEEN_FLUSH_MS", c.last_seen_flush.count(), 10, 600'000));
+  return c;
+}
+
+push::Config push_config_from_env(const common::Env& env, const std::string& environment) {
+  push::Config c;
+  c.enabled = env.boolean("PUSH_NOTIFICATIONS_ENABLED", c.enabled);
+  c.vapid_private_key = env.str("VAPID_PRIVATE_KEY", "");
+  c.vapid_public_key = env.str("VAPID_PUBLIC_KEY", "");
+  c.vapid_subject = env.str("VAPID_SUBJECT", c.vapid_subject);
+  c.ttl_seconds = static_cast<int>(env.integer("PUSH_TTL", c.ttl_seconds, 0, 2419200));
+  c.max_retries = static_cast<int>(env.integer("PUSH_MAX_RETRIES", c.max_retries, 0, 100));
+  c.request_timeout =
+      std::chrono::milliseconds(env.integer("PUSH_REQUEST_TIMEOUT_MS", c.request_timeout.count(), 100, 600'000));
+  c.allow_insecure_endpoints = env.boolean("PUSH_ALLOW_INSECURE_ENDPOINTS", false);
+  c.ca_file = env.str("PUSH_CA_FILE", "");
+  c.workers = static_cast<int>(env.integer("PUSH_WORKERS", c.workers, 1, 64));
+  if (!c.enabled) return c;
+  std::string missing;
+  if (c.vapid_private_key.empty()) missing = "VAPID_PRIVATE_KEY";
+  if (c.vapid_public_key.empty()) missing += missing.empty() ? "VAPID_PUBLIC_KEY" : ", VAPID_PUBLIC_KEY";
+  if (missing.empty()) return c;
+  if (environment == "production")
+    throw common::ConfigError(missing,
+                              "required when PUSH_NOTIFICATIONS_ENABLED=true in production"
+                              " (generate with `evpower vapid-keygen`)");
+  // Development: run without push rather than refuse to start.
+  spdlog::warn("push notifications disabled: {} not set (run `evpower vapid-keygen`)", missing);
+  c.enabled = false;
+  return c;
+}
+
+AppConfig config_from_env(const common::Env& env) {
+  AppConfig c;
+  c.environment = env.str("EVP_ENV", "development");
+  if (c.environment != "development" && c.environment != "production" && c.environment != "test")
+    throw common::ConfigError("EVP_ENV", "must be development, production or test");
+  c.log_level = env.str("LOG_LEVEL", "info");
+  c.migrations_dir = env.str("EVP_MIGRATIONS_DIR", EVP_DEFAULT_MIGRATIONS_DIR);
+  c.db = db_config_from_env(env);
+  c.ocpp = ocpp_config_from_env(env);
+  c.push = push_config_from_env(env, c.environment);
+  c.api = api::config_from_env(env);
+  return c;
+}
+
+}  // namespace evp::app

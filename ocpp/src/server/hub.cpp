@@ -1,0 +1,153 @@
+#include "server/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace evp::ocpp::detail {
+
+namespace {
+// Station-supplied action names are counted for /metrics; bound the map so a station
+// sending random names cannot grow it.
+constexpr std::size_t kMaxActionsCounted = 64;
+}  // namespace
+
+Hub::Hub(asio::io_context& io, db::Pool* pool, std::unique_ptr<Dispatcher> dispatcher, StatusManager& status,
+         const Config& config)
+    : io_(io), pool_(pool), dispatcher_(std::move(dispatcher)), status_(status), config_(config) {}
+
+void Hub::on_open(const std::shared_ptr<Connection>& conn) {
+  auto& st = stations_[conn->context.station_id];
+  if (st.connection && st.connection != conn) {
+    spdlog::info("station {}: new connection from {} replaces the old one", conn->context.station_id,
+                 conn->context.remote_address);
+    fail_calls(*st.connection, CallFailed::Reason::Closed, "connection replaced");
+    st.connection->close(1000, "replaced");
+  } else {
+    ++connected_;
+  }
+  st.connection = conn;
+  ++stats_.connections_total;
+  status_.seen(conn->context.station_id);
+}
+
+void Hub::on_close(const std::shared_ptr<Connection>& conn) {
+  fail_calls(*conn, CallFailed::Reason::Closed, "connection closed");
+  auto it = stations_.find(conn->context.station_id);
+  if (it != stations_.end() && it->second.connection == conn) {
+    it->second.connection.reset();
+    --connected_;
+  }
+}
+
+void Hub::on_pong(const Connection& conn) { status_.seen(conn.context.station_id); }
+
+std::shared_ptr<Connection> Hub::find(const std::string& station_id) const {
+  auto it = stations_.find(station_id);
+  return it == stations_.end() ? nullptr : it->second.connection;
+}
+
+std::vector<std::string> Hub::connected_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, st] : stations_)
+    if (st.connection) ids.push_back(id);
+  return ids;
+}
+
+asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::string text) {
+  const auto& id = conn->context.station_id;
+  spdlog::debug("{} -> {}", id, text);
+  ++stats_.messages_in;
+  status_.seen(id);
+  Message message;
+  try {
+    message = parse_message(text);
+  } catch (const FrameError& e) {
+    spdlog::warn("station {}: bad frame ({}): {}", id, e.what(), text.substr(0, 200));
+    if (e.was_call()) {
+      ++stats_.call_errors_sent;
+      conn->send(serialize_error(e.message_id(), e.code(), e.what()));
+    }
+    co_return;
+  }
+  if (auto* call = std::get_if<Call>(&message)) {
+    co_await handle_call(std::move(conn), std::move(*call));
+  } else if (auto* result = std::get_if<CallResult>(&message)) {
+    handle_answer(*conn, result->message_id, std::move(result->payload), std::nullopt);
+  } else {
+    auto& err = std::get<CallErrorMessage>(message);
+    handle_answer(*conn, err.message_id, std::nullopt,
+                  CallFailed(CallFailed::Reason::CallError, err.error_code + ": " + err.description, err.error_code));
+  }
+}
+
+asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call call) {
+  const std::string station_id = conn->context.station_id;
+  auto found = stations_[station_id].replay.find(call.message_id);
+  if (auto* answer = std::get_if<std::string>(&found)) {
+    spdlog::info("station {}: repeated message id {} answered from the replay cache", station_id, call.message_id);
+    conn->send(*answer);
+    co_return;
+  }
+  if (auto* pending = std::get_if<std::shared_ptr<ReplayCache::Pending>>(&found)) {
+    auto answer = co_await ReplayCache::wait(*pending);
+    conn->send(std::move(answer));
+    co_return;
+  }
+  auto pending = stations_[station_id].replay.begin(call.message_id, conn->executor());
+  count_action(call.action);
+
+  std::string answer;
+  try {
+    if (!dispatcher_) throw CallError(ErrorCode::NotImplemented, "no handlers installed");
+    auto payload = co_await dispatcher_->handle(conn->context, call);
+    answer = serialize(CallResult{call.message_id, std::move(payload)});
+  } catch (const CallError& e) {
+    ++stats_.call_errors_sent;
+    answer = serialize_error(call.message_id, e.code(), e.description(), e.details());
+  } catch (const std::exception& e) {
+    // A handler bug or a database failure must not end the session: the station gets
+    // InternalError and may retry.
+    spdlog::error("station {}: {} failed: {}", station_id, call.action, e.what());
+    ++stats_.call_errors_sent;
+    answer = serialize_error(call.message_id, ErrorCode::InternalError, "internal error");
+  }
+  // stations_ may have rehashed while the handler ran: look the entry up again.
+  stations_[station_id].replay.complete(pending, call.message_id, answer);
+  conn->send(std::move(answer));
+}
+
+void Hub::count_action(const std::string& action) {
+  auto it = by_action_.find(action);
+  if (it != by_action_.end()) {
+    ++it->second;
+  } else if (by_action_.size() < kMaxActionsCounted) {
+    by_action_.emplace(action, 1);
+  }
+}
+
+CentralSystem::Stats Hub::stats() const {
+  auto s = stats_;
+  s.connected = connected_;
+  s.online = status_.online_count();
+  return s;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Hub::messages_by_action() const {
+  return {by_action_.begin(), by_action_.end()};
+}
+
+asio::awaitable<void> Hub::close_all() {
+  for (auto& [id, st] : stations_)
+    if (st.connection) st.connection->close(1001, "going away");
+  // Bounded wait for the closing handshakes (each has its own timeout as well).
+  asio::steady_timer wait(io_);
+  for (int i = 0; i < 200 && connected_ > 0; ++i) {
+    wait.expires_after(std::chrono::milliseconds(10));
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+}  // namespace evp::ocpp::detail

@@ -1,0 +1,64 @@
+#include "server/pg_status_store.hpp"
+
+namespace evp::ocpp::detail {
+
+std::string pg_text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+asio::awaitable<void> PgStatusStore::store_transition(const std::string& station_id, bool online,
+                                                      common::TimePoint changed_at, common::TimePoint last_seen) {
+  // One round trip; the history row is only written when the status really changed, so a
+  // transition replayed after a failed write cannot duplicate history.
+  static constexpr const char* kSql =
+      "WITH u AS (UPDATE stations SET status = $2, status_changed_at = $3::timestamptz,"
+      " last_seen_at = GREATEST(last_seen_at, $4::timestamptz)"
+      " WHERE id = $1 AND status <> $2 RETURNING id)"
+      " INSERT INTO station_status_history (station_id, status, last_seen_at, changed_at)"
+      " SELECT id, $2, $4::timestamptz, $3::timestamptz FROM u";
+  co_await pool_.query(kSql, db::params(station_id, online ? "online" : "offline", common::format_datetime(changed_at),
+                                        common::format_datetime(last_seen)));
+}
+
+asio::awaitable<void> PgStatusStore::store_last_seen(
+    const std::vector<std::pair<std::string, common::TimePoint>>& batch) {
+  if (batch.empty()) co_return;
+  std::vector<std::string> ids, times;
+  ids.reserve(batch.size());
+  times.reserve(batch.size());
+  for (const auto& [id, t] : batch) {
+    ids.push_back(id);
+    times.push_back(common::format_datetime(t));
+  }
+  static constexpr const char* kSql =
+      "UPDATE stations s SET last_seen_at = v.t FROM unnest($1::text[], $2::timestamptz[]) AS v(id, t)"
+      " WHERE s.id = v.id AND (s.last_seen_at IS NULL OR s.last_seen_at < v.t)";
+  co_await pool_.query(kSql, db::params(pg_text_array(ids), pg_text_array(times)));
+}
+
+asio::awaitable<std::vector<std::pair<std::string, std::optional<common::TimePoint>>>> PgStatusStore::load_online() {
+  auto r = co_await pool_.query(
+      "SELECT id, to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+      " FROM stations WHERE status = 'online'");
+  std::vector<std::pair<std::string, std::optional<common::TimePoint>>> out;
+  out.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) {
+    std::optional<common::TimePoint> t;
+    if (!r.is_null(i, 1)) t = common::parse_datetime(r.get(i, 1));
+    out.emplace_back(std::string(r.get(i, 0)), t);
+  }
+  co_return out;
+}
+
+}  // namespace evp::ocpp::detail

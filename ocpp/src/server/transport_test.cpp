@@ -1,0 +1,95 @@
+// Unit tests of the transport's pure parts: write queue bound, replay cache, handshake parsing.
+#include <doctest/doctest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "common/base64.hpp"
+#include "server/handshake.hpp"
+#include "server/replay_cache.hpp"
+#include "server/write_queue.hpp"
+
+using namespace evp::ocpp::detail;
+
+TEST_CASE("write queue refuses frames beyond its limit") {
+  WriteQueue q(3);
+  CHECK(q.push("a"));
+  CHECK(q.push("b"));
+  CHECK(q.push("c"));
+  CHECK_FALSE(q.push("d"));
+  CHECK(q.size() == 3);
+  CHECK(q.front() == "a");
+  q.pop();
+  CHECK(q.push("d"));
+  CHECK_FALSE(q.push("e"));
+}
+
+TEST_CASE("replay cache returns stored answers and forgets the oldest") {
+  boost::asio::io_context io;
+  ReplayCache cache(2);
+  CHECK(std::holds_alternative<std::monostate>(cache.find("1")));
+  auto p1 = cache.begin("1", io.get_executor());
+  CHECK(std::holds_alternative<std::shared_ptr<ReplayCache::Pending>>(cache.find("1")));
+  cache.complete(p1, "1", "[3,\"1\",{}]");
+  REQUIRE(std::holds_alternative<std::string>(cache.find("1")));
+  CHECK(std::get<std::string>(cache.find("1")) == "[3,\"1\",{}]");
+
+  cache.complete(cache.begin("2", io.get_executor()), "2", "two");
+  cache.complete(cache.begin("3", io.get_executor()), "3", "three");
+  CHECK(std::holds_alternative<std::monostate>(cache.find("1")));
+  CHECK(std::get<std::string>(cache.find("2")) == "two");
+  CHECK(std::get<std::string>(cache.find("3")) == "three");
+  CHECK(cache.size() == 2);
+}
+
+TEST_CASE("replay cache: a repeat of a call still in progress waits for its answer") {
+  boost::asio::io_context io;
+  ReplayCache cache;
+  auto pending = cache.begin("42", io.get_executor());
+  std::string got;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        got = co_await ReplayCache::wait(std::get<std::shared_ptr<ReplayCache::Pending>>(cache.find("42")));
+      },
+      boost::asio::detached);
+  io.poll();
+  CHECK(got.empty());  // still waiting
+  cache.complete(pending, "42", "answer");
+  io.run();
+  CHECK(got == "answer");
+}
+
+TEST_CASE("handshake: request target") {
+  CHECK(check_target("/ocpp/CP-1").station_id == "CP-1");
+  CHECK(check_target("/ocpp/CP%201?x=1").station_id == "CP 1");
+  CHECK(check_target("/ocpp/").status == 404);
+  CHECK(check_target("/other/CP1").status == 404);
+  CHECK(check_target("/ocpp/a/b").status == 404);
+  CHECK(check_target("/ocpp/bad%zz").status == 400);
+  CHECK(check_target("/ocpp/bad%2").status == 400);
+  CHECK(check_target("/ocpp/" + std::string(48, 'x')).status == 0);
+  CHECK(check_target("/ocpp/" + std::string(49, 'x')).status == 400);
+  CHECK(check_target("/ocpp/a%0Ab").status == 400);
+}
+
+TEST_CASE("handshake: subprotocol offer") {
+  CHECK(offers_subprotocol("ocpp1.6"));
+  CHECK(offers_subprotocol("ocpp2.0.1, ocpp1.6"));
+  CHECK(offers_subprotocol(" ocpp1.6 ,ocpp2.0"));
+  CHECK_FALSE(offers_subprotocol(""));
+  CHECK_FALSE(offers_subprotocol("ocpp1.5"));
+  CHECK_FALSE(offers_subprotocol("ocpp1.6j"));
+}
+
+TEST_CASE("handshake: Basic credentials") {
+  auto c = parse_basic_auth("Basic " + evp::common::base64_encode(evp::common::as_bytes("CP1:pa:ss")));
+  REQUIRE(c);
+  CHECK(c->user == "CP1");
+  CHECK(c->password == "pa:ss");
+  CHECK_FALSE(parse_basic_auth(""));
+  CHECK_FALSE(parse_basic_auth("Bearer abc"));
+  CHECK_FALSE(parse_basic_auth("Basic !!!"));
+  CHECK_FALSE(parse_basic_auth("Basic " + evp::common::base64_encode(evp::common::as_bytes("nocolon"))));
+}
