@@ -34,6 +34,16 @@ struct Config {
   std::size_t max_body_bytes = 64 * 1024;
   std::chrono::seconds request_timeout{30};
   std::string version = "0.1.0";
+  /// Keep-alive connections idle (no request started) longer than this are closed.
+  std::chrono::seconds idle_timeout{60};
+  /// Clock skew tolerated on `exp`/`nbf`.
+  std::chrono::seconds jwt_leeway{30};
+  /// When set, GET /metrics requires `Authorization: Bearer <metrics_token>`.
+  std::string metrics_token;
+  /// A signed-in user without a clients/owners row becomes a client on first request.
+  bool auto_create_clients = true;
+  /// Development/testing only: accept http:// and private-address push endpoints.
+  bool allow_insecure_push_endpoints = false;
 };
 
 /// Reads API_* / JWT_* / PAYMENT_* variables (see .env.example); throws common::ConfigError.
@@ -48,6 +58,11 @@ class Server {
   void start();
   boost::asio::awaitable<void> stop();
   std::uint16_t port() const;
+
+  /// Stops a session by itself (RemoteStopTransaction) when its kWh or som limit is reached
+  /// or its cost so far reaches the client's balance. Call after each MeterValues of a
+  /// transaction; cheap when nothing is due, never throws.
+  boost::asio::awaitable<void> check_limits(std::int64_t transaction_id);
 
  private:
   struct Impl;

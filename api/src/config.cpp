@@ -1,0 +1,64 @@
+// api::config_from_env: the REST API's environment variables (documented in docs/API.md
+// and .env.example).
+#include <algorithm>
+
+#include "api/server.hpp"
+#include "util/money.hpp"
+
+namespace evp::api {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    auto j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    std::string item = s.substr(i, j - i);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t/") + 1);  // "https://app.example/" == "https://app.example"
+    if (!item.empty()) out.push_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string money_var(const common::Env& env, const char* name, const std::string& fallback) {
+  std::string v = env.str(name, fallback);
+  auto m = parse_money(v);
+  if (!m || *m < 0) throw common::ConfigError(name, "must be a non-negative amount such as 10.00");
+  return format_money(*m);
+}
+
+}  // namespace
+
+Config config_from_env(const common::Env& env) {
+  Config c;
+  c.listen_address = env.str("API_LISTEN_ADDRESS", c.listen_address);
+  c.port = static_cast<std::uint16_t>(env.integer("API_PORT", c.port, 0, 65535));
+  c.cors_origins = split_list(env.str("API_CORS_ORIGINS", ""));
+  c.jwt_secret = env.str("JWT_SECRET", "");
+  c.jwks_file = env.str("JWT_JWKS_FILE", "");
+  c.jwt_audience = env.str("JWT_AUDIENCE", c.jwt_audience);
+  if (c.jwt_audience == "-") c.jwt_audience.clear();  // "-": do not check aud
+  c.jwt_leeway = env.seconds("JWT_LEEWAY_SECONDS", c.jwt_leeway, std::chrono::seconds(0), std::chrono::seconds(300));
+  if (c.jwt_secret.empty() && c.jwks_file.empty())
+    throw common::ConfigError("JWT_SECRET", "set JWT_SECRET (Supabase JWT secret) or JWT_JWKS_FILE");
+  c.payment_webhook_secret = env.str("PAYMENT_WEBHOOK_SECRET", "");
+  c.min_balance_to_start = money_var(env, "MIN_BALANCE_TO_START", c.min_balance_to_start);
+  c.low_balance_threshold = money_var(env, "LOW_BALANCE_THRESHOLD", c.low_balance_threshold);
+  c.remote_start_timeout = env.seconds("API_REMOTE_START_TIMEOUT", c.remote_start_timeout, std::chrono::seconds(1),
+                                       std::chrono::seconds(300));
+  c.max_body_bytes = static_cast<std::size_t>(
+      env.integer("API_MAX_BODY_BYTES", static_cast<std::int64_t>(c.max_body_bytes), 1024, 16 * 1024 * 1024));
+  c.request_timeout =
+      env.seconds("API_REQUEST_TIMEOUT", c.request_timeout, std::chrono::seconds(1), std::chrono::seconds(600));
+  c.idle_timeout = env.seconds("API_IDLE_TIMEOUT", c.idle_timeout, std::chrono::seconds(1), std::chrono::seconds(3600));
+  c.metrics_token = env.str("API_METRICS_TOKEN", "");
+  c.auto_create_clients = env.boolean("API_AUTO_CREATE_CLIENTS", c.auto_create_clients);
+  c.allow_insecure_push_endpoints = env.boolean("PUSH_ALLOW_INSECURE_ENDPOINTS", false);
+  return c;
+}
+
+}  // namespace evp::api

@@ -1,0 +1,60 @@
+#include "http/metrics.hpp"
+
+#include <cstdio>
+
+namespace evp::api {
+
+std::string prom_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void Metrics::observe(const std::string& method, const std::string& route, unsigned status,
+                      std::chrono::nanoseconds took) {
+  double s = std::chrono::duration<double>(took).count();
+  auto& h = latency_[{method, route}];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i)
+    if (s <= kBuckets[i]) ++h.buckets[i];
+  ++h.count;
+  h.sum += s;
+  ++responses_[{route, status}];
+}
+
+void Metrics::render(std::string& out) const {
+  char num[64];
+  out += "# HELP evp_http_connections_total HTTP connections accepted by the REST API.\n";
+  out += "# TYPE evp_http_connections_total counter\n";
+  out += "evp_http_connections_total " + std::to_string(connections_total_) + "\n";
+  out += "# HELP evp_http_connections_open HTTP connections currently open.\n";
+  out += "# TYPE evp_http_connections_open gauge\n";
+  out += "evp_http_connections_open " + std::to_string(connections_open_) + "\n";
+  out += "# HELP evp_http_responses_total REST API responses by route and status.\n";
+  out += "# TYPE evp_http_responses_total counter\n";
+  for (const auto& [key, n] : responses_)
+    out += "evp_http_responses_total{route=\"" + prom_label(key.first) + "\",status=\"" + std::to_string(key.second) +
+           "\"} " + std::to_string(n) + "\n";
+  out += "# HELP evp_http_request_duration_seconds REST API request latency.\n";
+  out += "# TYPE evp_http_request_duration_seconds histogram\n";
+  for (const auto& [key, h] : latency_) {
+    std::string labels = "method=\"" + prom_label(key.first) + "\",route=\"" + prom_label(key.second) + "\"";
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      std::snprintf(num, sizeof num, "%g", kBuckets[i]);
+      out += "evp_http_request_duration_seconds_bucket{" + labels + ",le=\"" + num + "\"} " +
+             std::to_string(h.buckets[i]) + "\n";
+    }
+    out += "evp_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    std::snprintf(num, sizeof num, "%.6f", h.sum);
+    out += "evp_http_request_duration_seconds_sum{" + labels + "} " + num + "\n";
+    out += "evp_http_request_duration_seconds_count{" + labels + "} " + std::to_string(h.count) + "\n";
+  }
+}
+
+}  // namespace evp::api

@@ -1,0 +1,195 @@
+// api::Server: the Beast HTTP/1.1 listener and connection loop on the shared io_context.
+#include "api/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <set>
+
+#include "auth/jwt.hpp"
+#include "http/dispatch.hpp"
+#include "http/metrics.hpp"
+#include "limits.hpp"
+#include "resources/resources.hpp"
+
+namespace evp::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Beast refuses headers larger than this with header_limit (answered 431).
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+
+JwtVerifier make_verifier(const Config& c) {
+  JwtVerifier v(c.jwt_secret, c.jwt_audience, c.jwt_leeway);
+  if (!c.jwks_file.empty()) {
+    auto n = v.load_jwks_file(c.jwks_file);
+    spdlog::info("api: {} signing key(s) loaded from {}", n, c.jwks_file);
+  }
+  return v;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config cfg)
+      : config(std::move(cfg)),
+        jwt(make_verifier(config)),
+        services{io, pool, ocpp, push, config, jwt, metrics},
+        dispatcher(services, router),
+        acceptor(io) {
+    for (const auto& routes : all_routes()) router.add(routes);
+  }
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> connection(tcp::socket socket);
+
+  Config config;
+  JwtVerifier jwt;
+  Metrics metrics;
+  Router router;
+  Services services;
+  Dispatcher dispatcher;
+  tcp::acceptor acceptor;
+  std::set<beast::tcp_stream*> open;
+  bool stopping = false;
+  std::uint16_t bound_port = 0;
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping) break;
+      // EMFILE and friends: keep serving the connections we have and try again shortly.
+      spdlog::warn("api: accept failed: {}", ec.message());
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    asio::co_spawn(acceptor.get_executor(), connection(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::connection(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  open.insert(&stream);
+  metrics.connection_opened();
+  struct Cleanup {
+    Impl* self;
+    beast::tcp_stream* s;
+    ~Cleanup() {
+      self->open.erase(s);
+      self->metrics.connection_closed();
+    }
+  } cleanup{this, &stream};
+
+  beast::flat_buffer buffer;
+  while (!stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(config.max_body_bytes);
+
+    // Waiting for the next request on a kept-alive connection: the idle timeout.
+    stream.expires_after(config.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (!ec && !parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+        stream.expires_after(config.request_timeout);
+        co_await http::async_write(stream, cont, kTuple);
+      }
+      // The body has its own, request-sized deadline.
+      stream.expires_after(config.request_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+    }
+    if (ec) {
+      std::optional<Response> refusal;
+      if (ec == http::error::body_limit)
+        refusal = error_response(nullptr, http::status::payload_too_large, "payload_too_large",
+                                 "request body is larger than " + std::to_string(config.max_body_bytes) + " bytes");
+      else if (ec == http::error::header_limit)
+        refusal = error_response(nullptr, http::status::request_header_fields_too_large, "headers_too_large",
+                                 "request headers are larger than 8 KiB");
+      else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof &&
+               ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
+               ec.category() == http::make_error_code(http::error::bad_target).category())  // a parse error
+        refusal = error_response(nullptr, http::status::bad_request, "bad_request", "malformed HTTP request");
+      if (refusal) {
+        refusal->set("X-Request-Id", "-");
+        stream.expires_after(std::chrono::seconds(5));
+        co_await http::async_write(stream, *refusal, kTuple);
+      }
+      break;
+    }
+
+    auto& req = parser.get();
+    Response res = co_await dispatcher.handle(req);
+    stream.expires_after(config.request_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+    if (wec || !res.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+}
+
+Server::Server(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config config)
+    : impl_(std::make_unique<Impl>(io, pool, ocpp, push, std::move(config))) {}
+
+Server::~Server() {
+  if (impl_) {
+    impl_->stopping = true;
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  }
+}
+
+void Server::start() {
+  auto& a = impl_->acceptor;
+  // A numeric address only: resolving a host name here would block the loop.
+  tcp::endpoint ep(asio::ip::make_address(impl_->config.listen_address), impl_->config.port);
+  a.open(ep.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  impl_->bound_port = a.local_endpoint().port();
+  asio::co_spawn(a.get_executor(), impl_->accept_loop(), asio::detached);
+  spdlog::info("api: listening on http://{}:{}", impl_->config.listen_address, impl_->bound_port);
+}
+
+asio::awaitable<void> Server::stop() {
+  impl_->stopping = true;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (auto* s : impl_->open) s->socket().close(ignored);
+  // Connections finish their current handler and then see the closed socket.
+  asio::steady_timer t(impl_->acceptor.get_executor());
+  for (int i = 0; i < 500 && !impl_->open.empty(); ++i) {
+    t.expires_after(std::chrono::milliseconds(10));
+    co_await t.async_wait(kTuple);
+  }
+}
+
+std::uint16_t Server::port() const { return impl_->bound_port; }
+
+asio::awaitable<void> Server::check_limits(std::int64_t transaction_id) {
+  co_await api::check_limits(impl_->services, transaction_id);
+}
+
+}  // namespace evp::api

@@ -1,2 +1,0 @@
-// Placeholder until the REST API lands; remove when adding real sources.
-namespace evp::api::detail { int placeholder_api = 0; }

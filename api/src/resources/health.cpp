@@ -1,0 +1,98 @@
+// GET /health and GET /metrics: what operators and load balancers poll.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "http/context.hpp"
+#include "http/metrics.hpp"
+#include "ocpp/central_system.hpp"
+#include "push/service.hpp"
+#include "resources/resources.hpp"
+#include "util/crypto.hpp"
+
+namespace evp::api {
+
+namespace {
+
+using boost::asio::awaitable;
+
+awaitable<Reply> health(Context& ctx) {
+  bool db_ok = true;
+  std::string db_error;
+  try {
+    co_await ctx.svc.pool.query("SELECT 1");
+  } catch (const std::exception& e) {
+    db_ok = false;
+    db_error = e.what();
+  }
+  Reply r;
+  // 503 lets a load balancer take an instance without its database out of rotation.
+  r.status = db_ok ? http::status::ok : http::status::service_unavailable;
+  r.data = {{"status", db_ok ? "ok" : "degraded"},
+            {"database", db_ok ? "ok" : "unreachable"},
+            {"push_enabled", ctx.svc.push != nullptr && ctx.svc.push->enabled()},
+            {"stations_connected", ctx.svc.ocpp.connected_count()},
+            {"version", ctx.svc.config.version}};
+  if (!db_ok) r.data["database_error"] = db_error;
+  co_return r;
+}
+
+void counter(std::string& out, const char* name, const char* help, const char* type, std::uint64_t v) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+         std::to_string(v) + "\n";
+}
+
+awaitable<Reply> metrics(Context& ctx) {
+  const auto& token = ctx.svc.config.metrics_token;
+  if (!token.empty()) {
+    auto header = ctx.req[http::field::authorization];
+    if (!constant_time_equal(header, "Bearer " + token))
+      throw ApiError(http::status::unauthorized, "unauthorized", "metrics token required");
+  }
+  std::string out;
+  auto st = ctx.svc.ocpp.stats();
+  counter(out, "evp_ocpp_stations_connected", "Stations with an open WebSocket.", "gauge", st.connected);
+  counter(out, "evp_ocpp_stations_online", "Stations considered online.", "gauge", st.online);
+  counter(out, "evp_ocpp_connections_total", "Station WebSocket connections accepted.", "counter",
+          st.connections_total);
+  counter(out, "evp_ocpp_messages_out_total", "OCPP frames sent to stations.", "counter", st.messages_out);
+  counter(out, "evp_ocpp_call_errors_sent_total", "CALLERRORs sent to stations.", "counter", st.call_errors_sent);
+  out += "# HELP evp_ocpp_messages_total OCPP CALLs received from stations by action.\n";
+  out += "# TYPE evp_ocpp_messages_total counter\n";
+  for (const auto& [action, n] : ctx.svc.ocpp.messages_by_action())
+    out += "evp_ocpp_messages_total{action=\"" + prom_label(action) + "\"} " + std::to_string(n) + "\n";
+
+  push::Stats ps;
+  if (ctx.svc.push) ps = ctx.svc.push->stats();
+  counter(out, "evp_push_enabled", "1 when Web Push delivery is on.", "gauge",
+          ctx.svc.push && ctx.svc.push->enabled() ? 1 : 0);
+  counter(out, "evp_push_enqueued_total", "Push messages written to the outbox.", "counter", ps.enqueued);
+  counter(out, "evp_push_sent_total", "Push messages accepted by push services.", "counter", ps.sent);
+  counter(out, "evp_push_failed_total", "Push messages failed permanently.", "counter", ps.failed);
+  counter(out, "evp_push_retried_total", "Push attempts retried.", "counter", ps.retried);
+  counter(out, "evp_push_expired_subscriptions_total", "Subscriptions removed after 404/410.", "counter",
+          ps.expired_subscriptions);
+  counter(out, "evp_push_outbox_depth", "Pending outbox rows (last seen by the dispatcher).", "gauge", ps.outbox_depth);
+
+  auto db = ctx.svc.pool.stats();
+  counter(out, "evp_db_connections", "Open database connections.", "gauge", db.connections);
+  counter(out, "evp_db_connections_idle", "Idle database connections.", "gauge", db.idle);
+  counter(out, "evp_db_queries_total", "Statements run.", "counter", db.queries);
+  counter(out, "evp_db_errors_total", "Statements failed.", "counter", db.errors);
+  ctx.svc.metrics.render(out);
+
+  Reply r;
+  r.raw = std::move(out);
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  co_return r;
+}
+
+}  // namespace
+
+std::vector<Route> health_routes() {
+  return {
+      {http::verb::get, "/health", Access::Public, health},
+      {http::verb::get, "/metrics", Access::Public, metrics},  // token-checked when API_METRICS_TOKEN is set
+  };
+}
+
+}  // namespace evp::api

@@ -1,0 +1,24 @@
+#pragma once
+// Every REST resource contributes its route table; the server concatenates them.
+#include <vector>
+
+#include "http/router.hpp"
+
+namespace evp::api {
+
+std::vector<Route> health_routes();        // resources/health.cpp
+std::vector<Route> notification_routes();  // resources/notifications.cpp
+std::vector<Route> preference_routes();    // resources/preferences.cpp
+std::vector<Route> charging_routes();      // resources/charging.cpp
+std::vector<Route> session_routes();       // resources/sessions.cpp
+std::vector<Route> balance_routes();       // resources/balance.cpp
+std::vector<Route> payment_routes();       // resources/payment.cpp
+std::vector<Route> station_routes();       // resources/stations.cpp
+std::vector<Route> owner_routes();         // resources/owner.cpp
+
+inline std::vector<std::vector<Route>> all_routes() {
+  return {health_routes(),  notification_routes(), preference_routes(), charging_routes(), session_routes(),
+          balance_routes(), payment_routes(),      station_routes(),    owner_routes()};
+}
+
+}  // namespace evp::api

@@ -1,0 +1,16 @@
+#pragma once
+// Station rows as JSON, shared by the driver and owner views.
+#include <nlohmann/json.hpp>
+
+#include "db/db.hpp"
+
+namespace evp::api {
+
+struct Services;
+
+/// SELECT list + FROM for stations (s) with location (l); append WHERE/ORDER BY.
+extern const char* const kStationSelect;
+/// `detailed` adds registration status, vendor, model and firmware (owners).
+nlohmann::json station_json(const Services& svc, const db::Result& r, int i, bool detailed);
+
+}  // namespace evp::api
