@@ -1,0 +1,71 @@
+#pragma once
+// Child processes of the end-to-end tests: the server and the push receiver run as the
+// real binaries, with stdout and stderr in files under the test's scratch directory, and
+// are stopped by their pid (SIGTERM, then SIGKILL after a grace period).
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evp::e2e {
+
+using EnvMap = std::map<std::string, std::string>;
+
+class ChildProcess {
+ public:
+  /// Starts argv[0] (a path) with the current environment plus `env`; stdout goes to
+  /// `<dir>/<name>.out`, stderr to `<dir>/<name>.log`. Throws when it cannot start.
+  ChildProcess(std::string name, std::vector<std::string> argv, const EnvMap& env, const std::string& dir);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  /// SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status (128+signal when
+  /// killed by a signal); idempotent.
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  /// Waits for the process to end by itself (SIGKILL after `limit`); the exit status.
+  int wait(std::chrono::milliseconds limit);
+
+  std::string out() const;                               ///< stdout so far
+  std::string log_tail(std::size_t bytes = 6000) const;  ///< end of stderr
+  const std::string& name() const { return name_; }
+
+  /// Polls stdout until `parse` returns a value; throws with the log when the process
+  /// exits or `limit` passes.
+  template <class T>
+  T wait_stdout(const std::function<std::optional<T>(const std::string&)>& parse, std::chrono::milliseconds limit);
+
+ private:
+  void throw_not_ready(const std::string& what);
+  std::string name_, out_path_, log_path_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_status_;
+};
+
+/// Runs a command to completion (limit 60 s) and returns {exit status, stdout}.
+std::pair<int, std::string> run_command(std::vector<std::string> argv, const EnvMap& env, const std::string& dir);
+
+std::string read_file(const std::string& path);
+
+template <class T>
+T ChildProcess::wait_stdout(const std::function<std::optional<T>(const std::string&)>& parse,
+                            std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (auto v = parse(out())) return *v;
+    if (!running()) throw_not_ready("exited before it was ready");
+    if (std::chrono::steady_clock::now() > deadline) throw_not_ready("not ready in time");
+    struct timespec ts {
+      0, 50'000'000
+    };
+    nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace evp::e2e

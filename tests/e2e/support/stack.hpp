@@ -1,0 +1,109 @@
+#pragma once
+// The whole system as a user meets it: a scratch PostgreSQL database migrated by
+// `evpower migrate`, the push receiver (a browser's push service) on free loopback ports,
+// VAPID keys from `evpower vapid-keygen`, and `evpower serve` trusting the receiver's
+// certificate - plus the calls a PWA, a payment provider and an operator make.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/testing.hpp"
+#include "http_client.hpp"
+#include "loop.hpp"
+#include "process.hpp"
+
+namespace evp::e2e {
+
+using Json = nlohmann::json;
+
+struct StackOptions {
+  /// Added to (and overriding) the server's environment.
+  EnvMap env;
+  /// Start the push receiver and switch push on (VAPID keys, CA file).
+  bool push = true;
+  /// LOG_LEVEL of the server (debug logs every OCPP frame: handy when a case fails).
+  std::string log_level = "debug";
+  /// synchronous_commit = off on the scratch database (benchmarks: separates the server's
+  /// latency from the disk's fsync latency; never for the tests).
+  bool async_commit = false;
+};
+
+/// Paths of the binaries under test (compiled in by CMake; overridable by environment).
+std::string server_binary();
+std::string receiver_binary();
+
+std::string random_uuid();
+/// 'text' as an SQL literal.
+std::string sql_quote(const std::string& text);
+
+class Stack {
+ public:
+  static constexpr const char* kJwtSecret = "e2e-jwt-secret-0123456789abcdef0123456789";
+  static constexpr const char* kWebhookSecret = "e2e-webhook-secret-fedcba9876543210";
+
+  explicit Stack(StackOptions options = {});
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  Loop& loop() { return *loop_; }
+  const db::testing::TempDatabase& db() const { return *db_; }
+  std::string ocpp_url() const;  ///< ws://127.0.0.1:PORT/ocpp (the simulator appends /<id>)
+  std::uint16_t rest_port() const { return rest_port_; }
+  ChildProcess& server() { return *server_; }
+  /// The server's stderr (tail) and the receiver's, for failure messages.
+  std::string logs() const;
+  const std::string& dir() const { return dir_; }
+
+  // --- set-up, as an operator would: SQL for users and locations, the CLI for stations
+  std::string add_client(const std::string& name, const std::string& balance = "0.00");
+  std::string add_owner(const std::string& name);
+  std::string add_location(const std::string& owner_id, const std::string& name);
+  void add_station(const std::string& id, const std::string& display_name, const std::string& price,
+                   const std::string& location_id);
+
+  // --- REST, as the PWA calls it
+  std::string token(const std::string& user_id) const;
+  HttpResponse request(boost::beast::http::verb method, const std::string& target, std::string body, Headers headers);
+  HttpResponse get(const std::string& target, const std::string& token);
+  HttpResponse post(const std::string& target, const Json& body, const std::string& token);
+  /// The payment provider: body signed with the webhook secret (or `signature` when given).
+  HttpResponse webhook(const std::string& body, std::optional<std::string> signature = std::nullopt);
+  /// POST /api/v1/notifications/subscribe with a receiver subscription; returns the answer.
+  HttpResponse subscribe(const std::string& token, const Json& subscription, const std::string& user_type = {});
+
+  // --- the push receiver, standing in for the browser
+  /// A fresh browser PushSubscription ({endpoint, expirationTime, keys}).
+  Json new_subscription();
+  /// Decrypted payloads (parsed JSON) delivered to `subscription`, oldest first.
+  std::vector<Json> received(const Json& subscription);
+  /// Every message the receiver accepted, as GET /messages lists them.
+  Json all_messages();
+  /// No outbox row is waiting or in flight: everything queued so far has been attempted
+  /// to completion (sent, failed or expired).
+  bool outbox_settled() const;
+  /// SELECT count(*) of the outbox rows of `event_type` in a final state other than sent.
+  std::string undelivered(const std::string& event_type) const;
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Loop> loop_;
+  std::unique_ptr<db::testing::TempDatabase> db_;
+  std::unique_ptr<ChildProcess> receiver_, server_;
+  std::unique_ptr<HttpClient> api_, receiver_http_;
+  EnvMap env_;
+  std::uint16_t ocpp_port_ = 0, rest_port_ = 0, receiver_http_port_ = 0;
+};
+
+/// Polls `done` (every 50 ms) until it returns true or `limit` passes; returns the last
+/// result. For state that arrives asynchronously; never used to assert that time passed.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+/// Subscription id of a receiver endpoint ("https://127.0.0.1:P/push/<id>" -> "<id>").
+std::string subscription_id(const Json& subscription);
+
+}  // namespace evp::e2e

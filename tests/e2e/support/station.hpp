@@ -1,0 +1,54 @@
+#pragma once
+// A simulated station (evp_cp_sim's ChargePoint) driven from the doctest thread through the
+// test loop. The test decides the energy: it sends each MeterValues reading itself (instead
+// of the simulator's 60 s sampling timer), and a RemoteStopTransaction is answered the way a
+// station does - Accepted, then StopTransaction with the meter's current reading, then
+// Available - so the stop reports the energy the test metered.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "loop.hpp"
+#include "simulators/charge_point.hpp"
+
+namespace evp::e2e {
+
+class Station {
+ public:
+  Station(Loop& loop, sim::ChargePointOptions options);
+  ~Station();
+  Station(const Station&) = delete;
+  Station& operator=(const Station&) = delete;
+
+  /// Connect, BootNotification (must be Accepted), StatusNotification Available for the
+  /// charge point (connector 0) and each connector.
+  void start();
+  /// MeterValues on `connector` for its running transaction: `wh` Wh since the
+  /// transaction's meterStart. Throws if no transaction runs there.
+  void meter(int connector, std::int64_t wh);
+  /// StatusNotification as the station would send it.
+  void status(int connector, const std::string& status, const std::string& error_code = "NoError",
+              const std::string& vendor_error_code = {});
+  void set_silent(bool silent);
+
+  /// The transaction running on `connector` now.
+  std::optional<sim::Transaction> transaction(int connector);
+  std::uint64_t calls_received(const std::string& action);
+  /// StopTransactions this station sent with reason Remote after a RemoteStopTransaction.
+  std::uint64_t remote_stops() const { return remote_stops_; }
+  const std::string& id() const { return id_; }
+
+ private:
+  std::optional<nlohmann::json> on_call(const std::string& action, const nlohmann::json& payload);
+
+  Loop& loop_;
+  std::string id_;
+  std::unique_ptr<sim::ChargePoint> cp_;
+  std::map<int, std::int64_t> meter_;           ///< absolute register reading by connector (Wh)
+  std::atomic<std::uint64_t> remote_stops_{0};  // written on the loop, read by the test
+};
+
+}  // namespace evp::e2e
