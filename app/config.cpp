@@ -53,6 +53,8 @@ ocpp::Config ocpp_config_from_env(const common::Env& env) {
       env.integer("OCPP_WRITE_QUEUE_LIMIT", static_cast<std::int64_t>(c.write_queue_limit), 1, 100000));
   c.last_seen_flush =
       std::chrono::milliseconds(env.integer("OCPP_LAST_SEEN_FLUSH_MS", c.last_seen_flush.count(), 10, 600'000));
+  c.offline_notify_interval =
+      env.seconds("STATION_OFFLINE_NOTIFY_INTERVAL", c.offline_notify_interval, seconds(0), seconds(7 * 86400));
   return c;
 }
 
@@ -95,6 +97,9 @@ AppConfig config_from_env(const common::Env& env) {
   c.ocpp = ocpp_config_from_env(env);
   c.push = push_config_from_env(env, c.environment);
   c.api = api::config_from_env(env);
+  // One threshold for the low-balance push (handlers) and what GET /balance reports (api),
+  // read and validated once by the API's config.
+  c.ocpp.low_balance_threshold = c.api.low_balance_threshold;
   return c;
 }
 

@@ -53,7 +53,8 @@ int serve(const common::Env& env) {
   events.transaction_metered = [&api, &io](const std::string&, std::int64_t transaction_id) {
     if (api) asio::co_spawn(io, api->check_limits(transaction_id), asio::detached);
   };
-  // TODO(lead): events.station_offline -> throttled station_offline push to the owner (SPEC §2).
+  // The station_offline push is written by the status store in the same transaction as the
+  // offline transition (ocpp/src/server/pg_status_store.cpp), throttled per station.
   ocpp::CentralSystem ocpp(io, pool, push.get(), cfg.ocpp, events);
   ocpp.start();
   api = std::make_unique<api::Server>(io, pool, ocpp, push.get(), cfg.api);

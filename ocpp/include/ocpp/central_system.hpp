@@ -42,6 +42,11 @@ struct Config {
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t write_queue_limit = 64;             ///< frames; a station that exceeds it is dropped
   std::chrono::milliseconds last_seen_flush{1000};  ///< batch period for last-seen writes
+  /// A station_offline push goes to the owner once per offline episode, and not more often
+  /// than this for a station that keeps dropping off (STATION_OFFLINE_NOTIFY_INTERVAL).
+  std::chrono::seconds offline_notify_interval{3600};
+  /// Balance (som, decimal text) under which a driver gets low_balance_warning (LOW_BALANCE_THRESHOLD).
+  std::string low_balance_threshold = "50.00";
 };
 
 /// A central-system CALL failed: the station answered CALLERROR, timed out, or is offline.

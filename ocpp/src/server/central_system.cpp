@@ -16,8 +16,9 @@
 namespace evp::ocpp {
 
 namespace {
-handlers::Options handler_options(const Events& events) {
+handlers::Options handler_options(const Config& config, const Events& events) {
   handlers::Options options;
+  options.low_balance_threshold = config.low_balance_threshold;
   if (events.transaction_metered) {
     options.on_meter = [cb = events.transaction_metered](const handlers::MeterUpdate& u) {
       cb(u.station_id, u.transaction_id);
@@ -30,9 +31,9 @@ handlers::Options handler_options(const Events& events) {
 struct CentralSystem::Impl {
   Impl(asio::io_context& io, db::Pool& pool, push::Service* push, Config cfg, Events events)
       : config(std::move(cfg)),
-        store(pool),
+        store(pool, push, config.offline_notify_interval),
         status(io.get_executor(), store, events, config.offline_timeout, config.last_seen_flush),
-        hub(io, &pool, handlers::make_dispatcher(pool, push, config, handler_options(events)), status, config),
+        hub(io, &pool, handlers::make_dispatcher(pool, push, config, handler_options(config, events)), status, config),
         listener(hub) {}
 
   Config config;

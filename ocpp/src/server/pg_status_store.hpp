@@ -1,13 +1,21 @@
 #pragma once
 // The status manager's PostgreSQL side: transitions and batched last-seen writes.
+#include <chrono>
+
 #include "db/db.hpp"
 #include "server/status_manager.hpp"
+
+namespace evp::push {
+class Service;
+}
 
 namespace evp::ocpp::detail {
 
 class PgStatusStore final : public StatusStore {
  public:
-  explicit PgStatusStore(db::Pool& pool) : pool_(pool) {}
+  /// `push` may be null (push disabled): transitions are then stored without notifications.
+  PgStatusStore(db::Pool& pool, push::Service* push, std::chrono::seconds offline_notify_interval)
+      : pool_(pool), push_(push), offline_notify_interval_(offline_notify_interval) {}
   asio::awaitable<void> store_transition(const std::string& station_id, bool online, common::TimePoint changed_at,
                                          common::TimePoint last_seen) override;
   asio::awaitable<void> store_last_seen(const std::vector<std::pair<std::string, common::TimePoint>>& batch) override;
@@ -15,6 +23,8 @@ class PgStatusStore final : public StatusStore {
 
  private:
   db::Pool& pool_;
+  push::Service* push_;
+  std::chrono::seconds offline_notify_interval_;
 };
 
 /// A PostgreSQL array literal of text elements: {"a","b\"c"} (used with $1::text[]).
