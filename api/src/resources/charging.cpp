@@ -109,12 +109,17 @@ awaitable<Reply> start(Context& ctx) {
         "AND status IN ('pending', 'active')",
         db::params(station_id, connector_id));
     if (!busy.empty()) throw ApiError(http::status::conflict, "connector_busy", "connector already has a session");
+    // Built outside the co_await: GCC 12 miscompiles conditional temporaries inside a
+    // co_await expression (double free at run time).
+    db::Param limit_kwh_param, limit_amount_param;
+    if (limit_wh) limit_kwh_param = format_decimal(*limit_wh, 3);
+    if (limit_amount) limit_amount_param = format_money(*limit_amount);
+    auto insert_params = db::params(ctx.user.id, station_id, connector_id, id_tag, std::move(limit_kwh_param),
+                                    std::move(limit_amount_param));
     auto ins = co_await tx.query(
         "INSERT INTO charging_sessions (client_id, station_id, connector_id, id_tag, limit_kwh, limit_amount) "
         "VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric) RETURNING id",
-        db::params(ctx.user.id, station_id, connector_id, id_tag,
-                   limit_wh ? db::Param(format_decimal(*limit_wh, 3)) : db::null(),
-                   limit_amount ? db::Param(format_money(*limit_amount)) : db::null()));
+        std::move(insert_params));
     session_id = std::string(ins.get(0, 0));
   });
 
