@@ -63,6 +63,9 @@ asio::awaitable<Json> ChargePoint::Impl::meter_values(int connector, std::option
            {"meterValue", Json::array({Json{{"timestamp", now_text()}, {"sampledValue", Json::array({sample})}}})}};
   if (transaction_id) req["transactionId"] = *transaction_id;
   meter_wh_[connector] = std::max(meter_wh_[connector], wh);
+  // A reading sent by hand is the station's meter too: a later RemoteStop must report it.
+  if (auto running = transactions_.find(connector); running != transactions_.end() && wh > running->second.meter_now)
+    running->second.meter_now = wh;
   co_return co_await call("MeterValues", std::move(req), {});
 }
 
