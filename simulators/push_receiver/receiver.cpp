@@ -69,18 +69,26 @@ bool subject_ok(std::string_view sub) {
 
 }  // namespace
 
-Receiver::Receiver(Options options) : options_(std::move(options)) {}
+Receiver::Receiver(Options options) : options_(std::move(options)) { set_ports(options_.tls_port, options_.http_port); }
 
 void Receiver::set_ports(unsigned tls_port, unsigned http_port) {
   options_.tls_port = tls_port;
   options_.http_port = http_port;
+  endpoint_base_ = "https://" + options_.public_host + ":" + std::to_string(options_.tls_port);
+  // A sender derives aud from the endpoint URL; accept the loopback spellings of the host too.
+  std::vector<std::string> hosts{options_.public_host};
+  if (options_.public_host == "127.0.0.1" || options_.public_host == "localhost") hosts = {"127.0.0.1", "localhost"};
+  audiences_.clear();
+  for (const auto& host : hosts) {
+    audiences_.push_back(evp::push::origin_of("https://" + host + ":" + std::to_string(options_.tls_port)));
+    if (options_.http_port)
+      audiences_.push_back(evp::push::origin_of("http://" + host + ":" + std::to_string(options_.http_port)));
+  }
   // Subscriptions made before the ports were known get their endpoints fixed up.
   for (auto& [id, sub] : subscriptions_) sub.json["endpoint"] = endpoint_base() + "/push/" + id;
 }
 
-std::string Receiver::endpoint_base() const {
-  return "https://" + options_.public_host + ":" + std::to_string(options_.tls_port);
-}
+std::string Receiver::endpoint_base() const { return endpoint_base_; }
 
 Json Receiver::subscribe(std::string_view application_server_key) {
   std::string id = std::to_string(next_subscription_++);
@@ -96,14 +104,8 @@ Json Receiver::subscribe(std::string_view application_server_key) {
 }
 
 bool Receiver::audience_ok(std::string_view aud) const {
-  // A sender derives aud from the endpoint URL; accept the loopback spellings of the host too.
-  std::vector<std::string> hosts{options_.public_host};
-  if (options_.public_host == "127.0.0.1" || options_.public_host == "localhost") hosts = {"127.0.0.1", "localhost"};
-  for (const auto& host : hosts) {
-    if (aud == evp::push::origin_of("https://" + host + ":" + std::to_string(options_.tls_port))) return true;
-    if (options_.http_port && aud == evp::push::origin_of("http://" + host + ":" + std::to_string(options_.http_port)))
-      return true;
-  }
+  for (const auto& audience : audiences_)
+    if (aud == audience) return true;
   return false;
 }
 
@@ -126,7 +128,7 @@ std::optional<Response> Receiver::check_vapid(const Request& req, const Subscrip
     it = verified_.emplace(std::move(cache_key), std::move(claims)).first;
   }
   const auto& c = it->second;
-  if (!audience_ok(c.aud)) return error(403, "BadJwtToken: aud '" + c.aud + "' is not " + endpoint_base());
+  if (!audience_ok(c.aud)) return error(403, "BadJwtToken: aud '" + c.aud + "' is not " + endpoint_base_);
   std::int64_t now = common::unix_seconds(common::now());
   if (c.exp <= now) return error(403, "BadJwtToken: exp is in the past");
   if (c.exp > now + 24 * 3600) return error(403, "BadJwtToken: exp is more than 24 hours ahead");
@@ -171,11 +173,11 @@ Response Receiver::push(const Request& req, std::string_view id) {
   m.urgency = req.urgency;
   m.topic = req.topic;
   m.protocol = req.protocol;
-  m.time = common::format_datetime(common::now());
+  m.time = common::now();
   if (options_.log_messages)
     spdlog::info("push #{} to subscription {} over {} (TTL {}): {}", m.seq, m.subscription, m.protocol, m.ttl,
                  m.payload.size() > 200 ? m.payload.substr(0, 200) + "…" : m.payload);
-  Response r{201, {{"location", endpoint_base() + "/messages/" + std::to_string(m.seq)}}, {}, {}};
+  Response r{201, {{"location", endpoint_base_ + "/messages/" + std::to_string(m.seq)}}, {}, {}};
   messages_.push_back(std::move(m));
   if (messages_.size() > options_.keep_messages) messages_.pop_front();
   return r;
@@ -193,7 +195,7 @@ Response Receiver::messages_json() const {
                     {"urgency", m.urgency.empty() ? Json() : Json(m.urgency)},
                     {"topic", m.topic.empty() ? Json() : Json(m.topic)},
                     {"protocol", m.protocol},
-                    {"time", m.time}});
+                    {"time", common::format_datetime(m.time)}});
   }
   return json_response(200, list);
 }

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/time.hpp"
 #include "push/crypto.hpp"
 
 namespace evp::push_receiver {
@@ -85,7 +86,7 @@ class Receiver {
     std::string subscription;
     std::string payload;
     std::string ttl, urgency, topic, protocol;
-    std::string time;
+    evp::common::TimePoint time;  // formatted only when listed
   };
 
   Response push(const Request& req, std::string_view id);
@@ -98,6 +99,9 @@ class Receiver {
   nlohmann::json faults_json() const;
 
   Options options_;
+  // Derived from options_ in set_ports(), so a push does not rebuild them.
+  std::string endpoint_base_;
+  std::vector<std::string> audiences_;
   Faults faults_;
   std::unordered_map<std::string, Subscription> subscriptions_;
   std::deque<Message> messages_;

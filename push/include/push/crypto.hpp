@@ -74,8 +74,13 @@ class KeyPair {
   void* native() const { return pkey_; }
 
  private:
-  explicit KeyPair(void* pkey) : pkey_(pkey) {}
+  explicit KeyPair(void* pkey);  ///< takes ownership; caches the raw forms below
+  friend std::string decrypt(const Bytes& body, const KeyPair& receiver, const Bytes& auth);
   void* pkey_ = nullptr;
+  // Raw forms, read once at construction: decrypting a message then needs no key export
+  // (which costs more than the AES-GCM and HKDF of the message together).
+  Bytes public_raw_;   // 65 bytes
+  Bytes private_raw_;  // 32 bytes, wiped on destruction
 };
 
 /// ES256 JWT for VAPID: header {"typ":"JWT","alg":"ES256"}, claims {aud, exp, sub},

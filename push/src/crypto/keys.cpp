@@ -1,6 +1,7 @@
 // P-256 key pairs for VAPID and the simulator: raw base64url forms (what `vapid --gen`
 // and `web-push generate-vapid-keys` print), PEM and base64 DER.
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -66,18 +67,35 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-KeyPair::KeyPair(KeyPair&& other) noexcept : pkey_(other.pkey_) { other.pkey_ = nullptr; }
+KeyPair::KeyPair(void* pkey) : pkey_(pkey) {
+  // Frees the key if reading it fails (the object is not constructed then).
+  ossl::Pkey guard(static_cast<EVP_PKEY*>(pkey));
+  public_raw_ = ossl::public_point(guard.get());
+  private_raw_ = ossl::private_scalar(guard.get());
+  guard.release();
+}
+
+KeyPair::KeyPair(KeyPair&& other) noexcept
+    : pkey_(other.pkey_), public_raw_(std::move(other.public_raw_)), private_raw_(std::move(other.private_raw_)) {
+  other.pkey_ = nullptr;
+}
 
 KeyPair& KeyPair::operator=(KeyPair&& other) noexcept {
   if (this != &other) {
     EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_));
+    if (!private_raw_.empty()) OPENSSL_cleanse(private_raw_.data(), private_raw_.size());
     pkey_ = other.pkey_;
+    public_raw_ = std::move(other.public_raw_);
+    private_raw_ = std::move(other.private_raw_);
     other.pkey_ = nullptr;
   }
   return *this;
 }
 
-KeyPair::~KeyPair() { EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_)); }
+KeyPair::~KeyPair() {
+  EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_));
+  if (!private_raw_.empty()) OPENSSL_cleanse(private_raw_.data(), private_raw_.size());
+}
 
 KeyPair KeyPair::generate() { return KeyPair(ossl::generate_p256().release()); }
 
@@ -95,8 +113,8 @@ KeyPair KeyPair::from_strings(std::string_view private_key, std::string_view pub
   return KeyPair(key.release());
 }
 
-Bytes KeyPair::public_raw() const { return ossl::public_point(static_cast<EVP_PKEY*>(pkey_)); }
-Bytes KeyPair::private_raw() const { return ossl::private_scalar(static_cast<EVP_PKEY*>(pkey_)); }
+Bytes KeyPair::public_raw() const { return public_raw_; }
+Bytes KeyPair::private_raw() const { return private_raw_; }
 std::string KeyPair::public_b64url() const { return common::base64url_encode(public_raw()); }
 std::string KeyPair::private_b64url() const { return common::base64url_encode(private_raw()); }
 

@@ -201,8 +201,140 @@ Bytes hkdf(const Bytes& salt, const Bytes& ikm, std::string_view info, std::size
 
 Bytes random_bytes(std::size_t n) {
   Bytes out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) fail("RAND_bytes failed");
+  random_fill(out.data(), n);
   return out;
+}
+
+void random_fill(std::uint8_t* out, std::size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) fail("RAND_bytes failed");
+}
+
+namespace {
+
+// Per-thread scratch for the P-256 hot path. The scalar BIGNUM is marked constant-time (as
+// OpenSSL marks key scalars), and the secret-bearing values are cleared after every use.
+struct P256Scratch {
+  BN_CTX* ctx = BN_CTX_new();
+  BIGNUM* d = BN_new();
+  BIGNUM* x = BN_new();
+  EC_POINT* point = EC_POINT_new(p256_group());
+  EC_POINT* result = EC_POINT_new(p256_group());
+  P256Scratch() {
+    if (!ctx || !d || !x || !point || !result) fail("out of memory");
+    BN_set_flags(d, BN_FLG_CONSTTIME);
+  }
+  ~P256Scratch() {
+    BN_CTX_free(ctx);
+    BN_clear_free(d);
+    BN_clear_free(x);
+    EC_POINT_free(point);
+    EC_POINT_clear_free(result);
+  }
+  P256Scratch(const P256Scratch&) = delete;
+  P256Scratch& operator=(const P256Scratch&) = delete;
+};
+
+P256Scratch& p256_scratch() {
+  thread_local P256Scratch scratch;
+  return scratch;
+}
+
+// Clears the secrets in the scratch however the operation ends.
+struct ScratchGuard {
+  P256Scratch& s;
+  ~ScratchGuard() {
+    BN_clear(s.d);
+    BN_clear(s.x);
+    EC_POINT_set_to_infinity(p256_group(), s.result);
+  }
+};
+
+void encode_point(P256Scratch& s, const EC_POINT* point, std::uint8_t out[p256::kPointLen]) {
+  if (EC_POINT_point2oct(p256_group(), point, POINT_CONVERSION_UNCOMPRESSED, out, p256::kPointLen, s.ctx) !=
+      p256::kPointLen)
+    fail("cannot encode P-256 point");
+}
+
+}  // namespace
+
+namespace p256 {
+
+void generate(std::uint8_t private_out[kScalarLen], std::uint8_t public_out[kPointLen]) {
+  P256Scratch& s = p256_scratch();
+  ScratchGuard guard{s};
+  const EC_GROUP* group = p256_group();
+  // What EC_KEY_generate_key does: uniform in [0, n), retried while zero.
+  do {
+    if (!BN_priv_rand_range_ex(s.d, EC_GROUP_get0_order(group), 0, s.ctx)) fail("P-256 key generation failed");
+  } while (BN_is_zero(s.d));
+  if (!EC_POINT_mul(group, s.result, s.d, nullptr, nullptr, s.ctx)) fail("P-256 key generation failed");
+  encode_point(s, s.result, public_out);
+  if (BN_bn2binpad(s.d, private_out, kScalarLen) != kScalarLen) fail("P-256 key generation failed");
+}
+
+void public_from_private(const std::uint8_t private_scalar[kScalarLen], std::uint8_t public_out[kPointLen]) {
+  P256Scratch& s = p256_scratch();
+  ScratchGuard guard{s};
+  const EC_GROUP* group = p256_group();
+  if (!BN_bin2bn(private_scalar, kScalarLen, s.d)) fail("out of memory");
+  if (BN_is_zero(s.d) || BN_cmp(s.d, EC_GROUP_get0_order(group)) >= 0)
+    throw CryptoError("P-256 private key is out of range");
+  if (!EC_POINT_mul(group, s.result, s.d, nullptr, nullptr, s.ctx)) fail("cannot compute P-256 public key");
+  encode_point(s, s.result, public_out);
+}
+
+void ecdh(const std::uint8_t private_scalar[kScalarLen], const std::uint8_t peer[kPointLen],
+          std::uint8_t secret_out[kScalarLen]) {
+  P256Scratch& s = p256_scratch();
+  ScratchGuard guard{s};
+  const EC_GROUP* group = p256_group();
+  // oct2point sets affine coordinates, which refuses points off the curve.
+  if (peer[0] != 0x04 || !EC_POINT_oct2point(group, s.point, peer, kPointLen, s.ctx))
+    fail("invalid P-256 public key");
+  if (!BN_bin2bn(private_scalar, kScalarLen, s.d)) fail("out of memory");
+  if (BN_is_zero(s.d) || BN_cmp(s.d, EC_GROUP_get0_order(group)) >= 0)
+    throw CryptoError("P-256 private key is out of range");
+  if (!EC_POINT_mul(group, s.result, nullptr, s.point, s.d, s.ctx) ||
+      !EC_POINT_get_affine_coordinates(group, s.result, s.x, nullptr, s.ctx) ||
+      BN_bn2binpad(s.x, secret_out, kScalarLen) != kScalarLen)
+    fail("ECDH failed");
+}
+
+}  // namespace p256
+
+void hmac_sha256(std::span<const std::uint8_t> key, std::initializer_list<std::span<const std::uint8_t>> parts,
+                 std::uint8_t out[32]) {
+  struct MacCtxFree {
+    void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+  };
+  // The digest is set once; EVP_MAC_init with a new key restarts the context.
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx = [] {
+    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!mac) fail("HMAC not available");
+    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> c(EVP_MAC_CTX_new(mac));
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!c || !EVP_MAC_CTX_set_params(c.get(), params)) fail("HMAC-SHA256 set-up failed");
+    return c;
+  }();
+  std::size_t len = 0;
+  if (!EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr)) fail("HMAC failed");
+  for (auto part : parts)
+    if (!part.empty() && !EVP_MAC_update(ctx.get(), part.data(), part.size())) fail("HMAC failed");
+  if (!EVP_MAC_final(ctx.get(), out, &len, 32) || len != 32) fail("HMAC failed");
+}
+
+EVP_CIPHER* aes128gcm() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+  if (!cipher) fail("AES-128-GCM not available");
+  return cipher;
+}
+
+EVP_CIPHER_CTX* thread_cipher_ctx() {
+  thread_local CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) fail("out of memory");
+  return ctx.get();
 }
 
 }  // namespace evp::push::ossl

@@ -167,8 +167,7 @@ asio::awaitable<ItemResult> Dispatcher::send_one(const OutboxItem& item) {
     message.endpoint = item.endpoint;
     message.p256dh = item.p256dh;
     message.auth = item.auth;
-    // jsonb prints with spaces after ':' and ','; send the compact form that was sized at enqueue.
-    message.payload = nlohmann::json::parse(item.payload).dump();
+    message.payload = compact_payload(item.payload);
     message.urgency = item.urgency;
     message.topic = item.topic;
     message.ttl = item.ttl;

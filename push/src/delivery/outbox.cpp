@@ -1,6 +1,9 @@
 #include "delivery/outbox.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "push/crypto.hpp"
 
 namespace evp::push::delivery {
 
@@ -29,6 +32,34 @@ constexpr std::string_view kClaimSql =
     "          coalesce(o.topic, ''), o.ttl, o.attempts, extract(epoch from o.created_at)::bigint";
 
 }  // namespace
+
+// jsonb prints with a space after ':' and ','; the payload was sized at enqueue in its
+// compact form. Dropping whitespace outside string literals gives that size back without a
+// parse and re-serialisation per message (any JSON text stays valid: whitespace outside
+// strings is insignificant). Numbers print as stored, so in a corner case (an exponent that
+// jsonb expands) the text can come out longer; then the JSON library compacts it as before.
+std::string compact_payload(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      out += c;
+    }
+  }
+  if (out.size() > evp::push::kMaxPlaintext) return nlohmann::json::parse(text).dump();
+  return out;
+}
 
 std::string pg_text_array(const std::vector<std::string>& values) {
   std::string out = "{";

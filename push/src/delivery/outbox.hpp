@@ -57,6 +57,10 @@ asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResul
 /// Rows not finished yet (pending or sending).
 asio::awaitable<std::uint64_t> outbox_depth(db::Pool& pool);
 
+/// The payload as sent: the stored jsonb text (which has a space after ':' and ',') in the
+/// compact form that was sized at enqueue, without a parse per message.
+std::string compact_payload(std::string_view jsonb_text);
+
 /// PostgreSQL array literal of text values ({"a","b\"c"}).
 std::string pg_text_array(const std::vector<std::string>& values);
 
