@@ -1,31 +1,11 @@
 // Storing sampled values and reading energy registers out of them.
 #include <limits>
 
+#include "db/arrays.hpp"
 #include "handlers/context.hpp"
 
 namespace evp::ocpp::handlers {
 namespace {
-
-// A PostgreSQL array literal of text ('{"a","b",NULL}'): every element quoted, so values
-// with commas, braces or quotes (SignedData, vendor junk) survive intact.
-std::string text_array(const std::vector<std::optional<std::string>>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    if (!items[i]) {
-      out += "NULL";
-      continue;
-    }
-    out += '"';
-    for (char ch : *items[i]) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
 
 template <class E>
 std::optional<std::string> name_of(const std::optional<E>& v) {
@@ -94,9 +74,9 @@ asio::awaitable<void> store_meter_values(db::Connection& c, std::string_view sta
   if (value.empty()) co_return;
   db::Params params1 =
       args(db::param(station_id), db::param(connector_id), transaction_id ? db::param(*transaction_id) : db::null(),
-           db::param(text_array(ts)), db::param(text_array(measurand)), db::param(text_array(phase)),
-           db::param(text_array(unit)), db::param(text_array(context)), db::param(text_array(location)),
-           db::param(text_array(format)), db::param(text_array(value)));
+           db::param(db::text_array(ts)), db::param(db::text_array(measurand)), db::param(db::text_array(phase)),
+           db::param(db::text_array(unit)), db::param(db::text_array(context)), db::param(db::text_array(location)),
+           db::param(db::text_array(format)), db::param(db::text_array(value)));
   co_await c.query(
       "INSERT INTO meter_values (station_id, connector_id, transaction_id, timestamp, measurand, phase, unit, "
       "context, location, format, value) "

@@ -1,24 +1,10 @@
 #include "server/pg_status_store.hpp"
 
+#include "db/arrays.hpp"
 #include "push/events.hpp"
 #include "push/service.hpp"
 
 namespace evp::ocpp::detail {
-
-std::string pg_text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
 
 asio::awaitable<void> PgStatusStore::store_transition(const std::string& station_id, bool online,
                                                       common::TimePoint changed_at, common::TimePoint last_seen) {
@@ -79,7 +65,7 @@ asio::awaitable<void> PgStatusStore::store_last_seen(
   static constexpr const char* kSql =
       "UPDATE stations s SET last_seen_at = v.t FROM unnest($1::text[], $2::timestamptz[]) AS v(id, t)"
       " WHERE s.id = v.id AND (s.last_seen_at IS NULL OR s.last_seen_at < v.t)";
-  co_await pool_.query(kSql, db::params(pg_text_array(ids), pg_text_array(times)));
+  co_await pool_.query(kSql, db::params(db::text_array(ids), db::text_array(times)));
 }
 
 asio::awaitable<std::vector<std::pair<std::string, std::optional<common::TimePoint>>>> PgStatusStore::load_online() {

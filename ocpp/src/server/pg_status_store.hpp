@@ -27,7 +27,4 @@ class PgStatusStore final : public StatusStore {
   std::chrono::seconds offline_notify_interval_;
 };
 
-/// A PostgreSQL array literal of text elements: {"a","b\"c"} (used with $1::text[]).
-std::string pg_text_array(const std::vector<std::string>& items);
-
 }  // namespace evp::ocpp::detail

@@ -1,6 +1,8 @@
 #include "delivery/outbox.hpp"
 
 #include <algorithm>
+
+#include "db/arrays.hpp"
 #include <nlohmann/json.hpp>
 
 #include "push/crypto.hpp"
@@ -58,21 +60,6 @@ std::string compact_payload(std::string_view text) {
     }
   }
   if (out.size() > evp::push::kMaxPlaintext) return nlohmann::json::parse(text).dump();
-  return out;
-}
-
-std::string pg_text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
   return out;
 }
 
@@ -147,9 +134,9 @@ asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResul
   }
   co_await pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
     if (!ids.empty()) {
-      db::Params params{db::param(pg_text_array(ids)), db::param(pg_text_array(states)),
-                        db::param(pg_text_array(statuses)), db::param(pg_text_array(errors)),
-                        db::param(pg_text_array(delays))};
+      db::Params params{db::param(db::text_array(ids)), db::param(db::text_array(states)),
+                        db::param(db::text_array(statuses)), db::param(db::text_array(errors)),
+                        db::param(db::text_array(delays))};
       co_await tx.query(
           "UPDATE push_outbox o SET state = r.state, locked_until = NULL, "
           "  last_status = NULLIF(r.status, 0), last_error = NULLIF(r.error, ''), "
@@ -162,12 +149,12 @@ asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResul
           std::move(params));
     }
     if (!used_subscriptions.empty()) {
-      db::Params params{db::param(pg_text_array(used_subscriptions))};
+      db::Params params{db::param(db::text_array(used_subscriptions))};
       co_await tx.query("UPDATE push_subscriptions SET last_used_at = now() WHERE id = ANY($1::uuid[])",
                         std::move(params));
     }
     if (!gone_endpoints.empty()) {
-      db::Params params{db::param(pg_text_array(gone_endpoints))};
+      db::Params params{db::param(db::text_array(gone_endpoints))};
       co_await tx.query("DELETE FROM push_subscriptions WHERE endpoint = ANY($1::text[])", std::move(params));
     }
   });

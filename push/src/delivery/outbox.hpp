@@ -61,7 +61,5 @@ asio::awaitable<std::uint64_t> outbox_depth(db::Pool& pool);
 /// compact form that was sized at enqueue, without a parse per message.
 std::string compact_payload(std::string_view jsonb_text);
 
-/// PostgreSQL array literal of text values ({"a","b\"c"}).
-std::string pg_text_array(const std::vector<std::string>& values);
 
 }  // namespace evp::push::delivery
