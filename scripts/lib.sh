@@ -14,7 +14,7 @@ evp_sudo() {
 # Packages the build, the server and the tests need (Debian 12).
 EVP_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libboost1.81-dev libssl-dev libpq-dev nlohmann-json3-dev libnghttp2-dev libspdlog-dev doctest-dev
-  postgresql-15 postgresql-client-15 curl)
+  postgresql-15 postgresql-client-15 curl ccache)
 
 evp_install_deps() {
   local missing=()
