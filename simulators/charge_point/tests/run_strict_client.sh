@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest driver for `ocpp_strict_node_client`: a scratch database, the real server with
 # auto-registration on a free loopback port, and the independent strict-mode Node.js client
-# (tests/node/ocpp_strict_client.js) against it. Exit 77 (skipped) when the prerequisites
+# (tests/node/ocpp_strict_client.js) against it. Exits 77 (a failure for CTest) when the prerequisites
 # of the environment are missing: EVP_TEST_DATABASE_URL (set by scripts/test), node, or
 # the npm packages (scripts/test installs them).
 set -euo pipefail
@@ -9,9 +9,9 @@ server=${1:?usage: run_strict_client.sh path/to/evpower}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 node_dir=$root/tests/node
 
-[ -n "${EVP_TEST_DATABASE_URL:-}" ] || { echo "skipped: EVP_TEST_DATABASE_URL is not set (run scripts/test)"; exit 77; }
-command -v node >/dev/null || { echo "skipped: node is not installed"; exit 77; }
-[ -d "$node_dir/node_modules/ocpp-rpc" ] || { echo "skipped: run (cd tests/node && npm ci) first"; exit 77; }
+[ -n "${EVP_TEST_DATABASE_URL:-}" ] || { echo "cannot run: EVP_TEST_DATABASE_URL is not set (run scripts/test)"; exit 77; }
+command -v node >/dev/null || { echo "cannot run: node is not installed"; exit 77; }
+[ -d "$node_dir/node_modules/ocpp-rpc" ] || { echo "cannot run: run (cd tests/node && npm ci) first"; exit 77; }
 [ -x "$server" ] || { echo "server binary $server is missing"; exit 1; }
 
 free_port() {

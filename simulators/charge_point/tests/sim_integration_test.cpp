@@ -1,5 +1,6 @@
 // The simulator against the real central system (build/app/evpower) on a scratch database.
-// Skipped (exit 77) when EVP_TEST_DATABASE_URL or the server binary is not available.
+// Fails (exit 77, which CTest counts as a failure) when EVP_TEST_DATABASE_URL or the server
+// binary is not available: a missing database must not pass as a green run.
 #include <doctest/doctest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -27,7 +28,7 @@ ServerProcess& server() {
   if (!instance) {
     std::string why;
     if (!ServerProcess::available(why)) {
-      std::printf("skipped: %s\n", why.c_str());
+      std::printf("cannot run: %s\n", why.c_str());
       std::fflush(stdout);
       std::_Exit(77);
     }
