@@ -42,6 +42,31 @@ struct Pool::State {
   void drop(ConnectionImpl* c) {
     std::erase_if(all, [c](const auto& p) { return p.get() == c; });
   }
+  /// Opens a new connection into `conn`. A failure is recorded (last_error, error count, a
+  /// warning naming `what`) and returned; a success after a lost connection counts as a
+  /// reconnect. Shared by leased and pipelined connections.
+  asio::awaitable<std::optional<Error>> open(std::shared_ptr<ConnectionImpl>& conn, const char* what) {
+    conn = std::make_shared<ConnectionImpl>(executor, shared);
+    std::optional<Error> failure;
+    try {
+      co_await conn->connect(config);
+    } catch (const Error& e) {
+      failure = e;
+    }
+    if (failure) {
+      shared.last_error = failure->what();
+      ++shared.stats.errors;
+      spdlog::warn("db: cannot open {}: {}", what, failure->what());
+      co_return failure;
+    }
+    if (shared.broken_pending > 0) {
+      --shared.broken_pending;
+      ++shared.stats.reconnects;
+      spdlog::info("db: reconnected");
+    }
+    shared.last_error.clear();
+    co_return std::nullopt;
+  }
   /// A slot freed up (a connection dropped or an open failed): let the first waiter use it.
   void offer_slot() {
     if (waiters.empty() || all.size() + opening >= config.pool_size) return;
@@ -110,27 +135,13 @@ asio::awaitable<Lease> Pool::acquire() {
     if (reserved || s.all.size() + s.opening < s.config.pool_size) {
       if (!reserved) ++s.opening;
       reserved = false;
-      auto conn = std::make_shared<ConnectionImpl>(s.executor, s.shared);
-      std::optional<Error> failure;
-      try {
-        co_await conn->connect(s.config);
-      } catch (const Error& e) {
-        failure = e;
-      }
+      std::shared_ptr<ConnectionImpl> conn;
+      auto failure = co_await s.open(conn, "a connection");
       --s.opening;
       if (failure) {
-        s.shared.last_error = failure->what();
-        ++s.shared.stats.errors;
-        spdlog::warn("db: cannot open a connection: {}", failure->what());
         s.offer_slot();
         throw Error(failure->what(), failure->sqlstate(), true);
       }
-      if (s.shared.broken_pending > 0) {
-        --s.shared.broken_pending;
-        ++s.shared.stats.reconnects;
-        spdlog::info("db: reconnected");
-      }
-      s.shared.last_error.clear();
       if (s.stopped) throw Error("database pool stopped");
       s.all.push_back(conn);
       co_return Lease(this, conn.get());
@@ -211,25 +222,10 @@ asio::awaitable<Result> Pool::query(std::string_view sql, Params params) {
     if (!s.pipe && !s.pipe_opening) {
       // Callers arriving while it opens use leased connections meanwhile.
       s.pipe_opening = true;
-      auto conn = std::make_shared<ConnectionImpl>(s.executor, s.shared);
-      std::optional<Error> failure;
-      try {
-        co_await conn->connect(s.config);
-      } catch (const Error& e) {
-        failure = e;
-      }
+      std::shared_ptr<ConnectionImpl> conn;
+      auto failure = co_await s.open(conn, "the pipelined connection");
       s.pipe_opening = false;
-      if (failure) {
-        s.shared.last_error = failure->what();
-        ++s.shared.stats.errors;
-        spdlog::warn("db: cannot open the pipelined connection: {}", failure->what());
-        throw *failure;
-      }
-      if (s.shared.broken_pending > 0) {
-        --s.shared.broken_pending;
-        ++s.shared.stats.reconnects;
-      }
-      s.shared.last_error.clear();
+      if (failure) throw *failure;
       if (!s.stopped) s.pipe = conn;
     }
     if (s.pipe) {
