@@ -12,6 +12,8 @@ int serve(const common::Env& env);
 int migrate(const common::Env& env, const std::vector<std::string>& args);
 /// `station add <id> [--password P] [--name N] [--price 12.50] [--location UUID]`, `station list`.
 int station(const common::Env& env, const std::vector<std::string>& args);
+/// `events [--kind KIND] [--limit N]`: session events for review, newest first.
+int events(const common::Env& env, const std::vector<std::string>& args);
 /// Prints a fresh VAPID key pair as env lines.
 int vapid_keygen();
 

@@ -10,6 +10,13 @@ using std::chrono::seconds;
 std::uint16_t port_var(const common::Env& env, const char* name, std::uint16_t fallback) {
   return static_cast<std::uint16_t>(env.integer(name, fallback, 0, 65535));
 }
+
+common::Money money_var(const common::Env& env, const char* name, common::Money fallback) {
+  auto m = common::Money::parse(env.str(name, fallback.str()));
+  if (!m || *m < common::Money() || !m->fits_column())
+    throw common::ConfigError(name, "must be a non-negative amount such as 10.00");
+  return *m;
+}
 }  // namespace
 
 db::Config db_config_from_env(const common::Env& env) {
@@ -86,6 +93,18 @@ push::Config push_config_from_env(const common::Env& env, const std::string& env
   return c;
 }
 
+charging::Config charging_config_from_env(const common::Env& env) {
+  charging::Config c;
+  c.min_balance_to_start = money_var(env, "MIN_BALANCE_TO_START", c.min_balance_to_start);
+  c.low_balance_threshold = money_var(env, "LOW_BALANCE_THRESHOLD", c.low_balance_threshold);
+  c.default_max_power_w = env.integer("CHARGING_MAX_POWER_KW", c.default_max_power_w / 1000, 1, 10'000) * 1000;
+  c.stale_transaction_after = env.seconds("CHARGING_STALE_TRANSACTION_AFTER", c.stale_transaction_after, seconds(0),
+                                          seconds(30 * 86400));
+  c.pending_timeout = env.seconds("CHARGING_PENDING_TIMEOUT", c.pending_timeout, seconds(1), seconds(86400));
+  c.sweep_interval = env.seconds("CHARGING_SWEEP_INTERVAL", c.sweep_interval, seconds(1), seconds(86400));
+  return c;
+}
+
 AppConfig config_from_env(const common::Env& env) {
   AppConfig c;
   c.environment = env.str("EVP_ENV", "development");
@@ -96,10 +115,8 @@ AppConfig config_from_env(const common::Env& env) {
   c.db = db_config_from_env(env);
   c.ocpp = ocpp_config_from_env(env);
   c.push = push_config_from_env(env, c.environment);
+  c.charging = charging_config_from_env(env);
   c.api = api::config_from_env(env);
-  // One threshold for the low-balance push (handlers) and what GET /balance reports (api),
-  // read and validated once by the API's config.
-  c.ocpp.low_balance_threshold = c.api.low_balance_threshold;
   return c;
 }
 

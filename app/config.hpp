@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/server.hpp"
+#include "charging/charging.hpp"
 #include "common/env.hpp"
 #include "db/db.hpp"
 #include "ocpp/central_system.hpp"
@@ -19,6 +20,7 @@ struct AppConfig {
   db::Config db;
   ocpp::Config ocpp;
   push::Config push;
+  charging::Config charging;
   api::Config api;
 };
 
@@ -27,6 +29,8 @@ db::Config db_config_from_env(const common::Env& env);
 ocpp::Config ocpp_config_from_env(const common::Env& env);
 /// In production with push enabled, missing VAPID keys throw ConfigError naming each one.
 push::Config push_config_from_env(const common::Env& env, const std::string& environment);
+/// MIN_BALANCE_TO_START, LOW_BALANCE_THRESHOLD and CHARGING_*.
+charging::Config charging_config_from_env(const common::Env& env);
 /// Everything `serve` needs.
 AppConfig config_from_env(const common::Env& env);
 

@@ -3,6 +3,7 @@
 //   evpower [--env-file F] [serve]        run the server (default)
 //   evpower migrate [down N]              apply / roll back database migrations
 //   evpower station add <id> [...]        register a station; `station list`
+//   evpower events [--kind K] [--limit N] session events for review (superseded, suspect, ...)
 //   evpower vapid-keygen                  print a fresh VAPID key pair as env lines
 #include <cstdio>
 #include <cstdlib>
@@ -19,7 +20,7 @@ namespace {
 void usage() {
   std::cerr << "usage: evpower [--env-file FILE] [serve | migrate [down N] | vapid-keygen |\n"
                "               station add <id> [--password P] [--name N] [--price 12.50] [--location UUID] |\n"
-               "               station list]\n"
+               "               station list | events [--kind KIND] [--limit N]]\n"
                "Configuration comes from the environment (see .env.example); --env-file or EVP_ENV_FILE\n"
                "names a KEY=value file read for variables the environment does not set.\n";
 }
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return evp::app::serve(env);
     if (command == "migrate") return evp::app::migrate(env, args);
     if (command == "station") return evp::app::station(env, args);
+    if (command == "events") return evp::app::events(env, args);
     std::cerr << "evpower: unknown command '" << command << "'\n";
     usage();
     return 2;

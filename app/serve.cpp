@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/server.hpp"
+#include "charging/charging.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "ocpp/central_system.hpp"
@@ -46,18 +47,15 @@ int serve(const common::Env& env) {
     spdlog::info("push notifications are switched off");
   }
 
-  std::unique_ptr<api::Server> api;
-  ocpp::Events events;
-  // Session limits and balance checks run after each stored MeterValues; `api` outlives
-  // every callback because it is destroyed only after the loop has stopped.
-  events.transaction_metered = [&api, &io](const std::string&, std::int64_t transaction_id) {
-    if (api) asio::co_spawn(io, api->check_limits(transaction_id), asio::detached);
-  };
+  // Sessions and money: the OCPP handlers and the REST API both go through it.
+  charging::Service charging(io.get_executor(), pool, push.get(), cfg.charging);
+  charging.start();
+
   // The station_offline push is written by the status store in the same transaction as the
   // offline transition (ocpp/src/server/pg_status_store.cpp), throttled per station.
-  ocpp::CentralSystem ocpp(io, pool, push.get(), cfg.ocpp, events);
+  ocpp::CentralSystem ocpp(io, pool, charging, push.get(), cfg.ocpp);
   ocpp.start();
-  api = std::make_unique<api::Server>(io, pool, ocpp, push.get(), cfg.api);
+  auto api = std::make_unique<api::Server>(io, pool, ocpp, charging, push.get(), cfg.api);
   api->start();
 
   const auto ocpp_host = host_for_url(cfg.ocpp.listen_address);
@@ -77,6 +75,7 @@ int serve(const common::Env& env) {
         [&]() -> asio::awaitable<void> {
           co_await api->stop();              // no new REST requests (they could start CALLs)
           co_await ocpp.stop();              // close stations with 1001, flush last-seen times
+          co_await charging.stop();          // no sweep in progress
           if (push) co_await push->drain();  // in-flight pushes recorded
           pool.stop();
           io.stop();

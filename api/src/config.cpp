@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "api/server.hpp"
-#include "util/money.hpp"
 
 namespace evp::api {
 
@@ -24,13 +23,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-std::string money_var(const common::Env& env, const char* name, const std::string& fallback) {
-  std::string v = env.str(name, fallback);
-  auto m = parse_money(v);
-  if (!m || *m < 0) throw common::ConfigError(name, "must be a non-negative amount such as 10.00");
-  return format_money(*m);
-}
-
 }  // namespace
 
 Config config_from_env(const common::Env& env) {
@@ -46,8 +38,6 @@ Config config_from_env(const common::Env& env) {
   if (c.jwt_secret.empty() && c.jwks_file.empty())
     throw common::ConfigError("JWT_SECRET", "set JWT_SECRET (Supabase JWT secret) or JWT_JWKS_FILE");
   c.payment_webhook_secret = env.str("PAYMENT_WEBHOOK_SECRET", "");
-  c.min_balance_to_start = money_var(env, "MIN_BALANCE_TO_START", c.min_balance_to_start);
-  c.low_balance_threshold = money_var(env, "LOW_BALANCE_THRESHOLD", c.low_balance_threshold);
   c.remote_start_timeout = env.seconds("API_REMOTE_START_TIMEOUT", c.remote_start_timeout, std::chrono::seconds(1),
                                        std::chrono::seconds(300));
   c.max_body_bytes = static_cast<std::size_t>(

@@ -261,12 +261,12 @@ TEST_CASE("http: stations, owner views and charging checks") {
   // A finished transaction on each owner's station: each owner sees only their own.
   api.tdb.exec(
       "INSERT INTO transactions (station_id, connector_id, id_tag, client_id, meter_start, start_timestamp, "
-      "meter_stop, stop_timestamp, energy_wh, price_per_kwh, amount, status) VALUES "
+      "meter_stop, stop_timestamp, energy_wh, price_per_kwh, amount, status, billing) VALUES "
       "('ST-1', 1, 'TAG1', '" +
       kClientA +
-      "', 1000, NOW() - interval '1 hour', 3500, NOW(), 2500, 12.50, 31.25, 'completed'),"
+      "', 1000, NOW() - interval '1 hour', 3500, NOW(), 2500, 12.50, 31.25, 'completed', 'charged'),"
       "('ST-2', 1, 'TAG2', '" +
-      kClientB + "', 0, NOW() - interval '1 hour', 1000, NOW(), 1000, 10.00, 10.00, 'completed')");
+      kClientB + "', 0, NOW() - interval '1 hour', 1000, NOW(), 1000, 10.00, 10.00, 'completed', 'charged')");
   auto rev = api.get("/api/v1/owner/revenue", o);
   CHECK(rev.json["data"]["revenue"] == "31.25");
   CHECK(rev.json["data"]["energy_wh"] == 2500);

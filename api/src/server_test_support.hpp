@@ -22,6 +22,7 @@
 #include "ocpp/central_system.hpp"
 #include "push/crypto.hpp"
 #include "push/service.hpp"
+#include "charging/charging.hpp"
 
 namespace evp::api::testing {
 
@@ -83,9 +84,10 @@ class ApiFixture {
       ocpp::Config oc;
       oc.listen_address = "127.0.0.1";
       oc.port = 0;
-      central = std::make_unique<ocpp::CentralSystem>(io, *pool, push.get(), oc);
+      charging = std::make_unique<charging::Service>(io.get_executor(), *pool, push.get(), charging_config);
+      central = std::make_unique<ocpp::CentralSystem>(io, *pool, *charging, push.get(), oc);
       central->start();
-      server = std::make_unique<Server>(io, *pool, *central, push.get(), config);
+      server = std::make_unique<Server>(io, *pool, *central, *charging, push.get(), config);
       server->start();
     });
     port = server->port();
@@ -105,6 +107,7 @@ class ApiFixture {
     thread.join();
     server.reset();
     central.reset();
+    charging.reset();
     push.reset();
     pool.reset();
   }
@@ -159,6 +162,8 @@ class ApiFixture {
   std::thread thread;
   std::unique_ptr<db::Pool> pool;
   std::unique_ptr<push::Service> push;
+  charging::Config charging_config;
+  std::unique_ptr<charging::Service> charging;
   std::unique_ptr<ocpp::CentralSystem> central;
   std::unique_ptr<Server> server;
   std::uint16_t port = 0;

@@ -17,6 +17,9 @@ class CentralSystem;
 namespace evp::push {
 class Service;
 }
+namespace evp::charging {
+class Service;
+}
 
 namespace evp::api {
 
@@ -28,8 +31,8 @@ struct Config {
   std::string jwks_file;                        ///< optional JWKS for ES256/RS256
   std::string jwt_audience = "authenticated";   ///< expected `aud` ("" = not checked)
   std::string payment_webhook_secret;           ///< HMAC-SHA256 key for the payment webhook
-  std::string min_balance_to_start = "10.00";   ///< som
-  std::string low_balance_threshold = "50.00";  ///< som
+  /// How long POST /charging/start waits for the station's answer before it says
+  /// "no_answer" (the session stays pending: a late start is still the driver's).
   std::chrono::seconds remote_start_timeout{30};
   std::size_t max_body_bytes = 64 * 1024;
   std::chrono::seconds request_timeout{30};
@@ -51,18 +54,15 @@ Config config_from_env(const common::Env& env);
 
 class Server {
  public:
-  /// `push` may be null when push is disabled.
-  Server(boost::asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config config);
+  /// `push` may be null when push is disabled. Sessions, balances and payments go through
+  /// `charging`; the API holds no SQL on them.
+  Server(boost::asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, charging::Service& charging,
+         push::Service* push, Config config);
   ~Server();
   /// Binds (throws on failure) and starts accepting; returns at once.
   void start();
   boost::asio::awaitable<void> stop();
   std::uint16_t port() const;
-
-  /// Stops a session by itself (RemoteStopTransaction) when its kWh or som limit is reached
-  /// or its cost so far reaches the client's balance. Call after each MeterValues of a
-  /// transaction; cheap when nothing is due, never throws.
-  boost::asio::awaitable<void> check_limits(std::int64_t transaction_id);
 
  private:
   struct Impl;

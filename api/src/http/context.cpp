@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "util/money.hpp"
+#include "common/money.hpp"
 
 namespace evp::api {
 
@@ -55,7 +55,7 @@ std::optional<std::int64_t> JsonFields::opt_decimal(const char* name, int scale)
   } else {
     bad_field(path(name), "must be a decimal string such as \"150.00\"");
   }
-  auto d = parse_decimal(text, scale);
+  auto d = common::parse_decimal(text, scale);
   if (!d) bad_field(path(name), "must be a decimal with at most " + std::to_string(scale) + " fraction digits");
   return d;
 }

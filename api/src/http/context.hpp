@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -64,9 +63,7 @@ struct Services {
   const Config& config;
   const JwtVerifier& jwt;
   Metrics& metrics;
-  /// Transactions the server is asking to stop right now (check_limits), so a burst of
-  /// MeterValues sends one RemoteStopTransaction.
-  std::set<std::int64_t> auto_stops = {};
+  charging::Service& charging;
 };
 
 struct User {

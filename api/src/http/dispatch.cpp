@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "auth/jwt.hpp"
+#include "charging/charging.hpp"
 #include "db/db.hpp"
 #include "http/metrics.hpp"
 #include "util/crypto.hpp"
@@ -160,6 +161,13 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
     res = error_response(&req, e.status(), e.code(), e.what(), e.details());
     if (e.status() == http::status::unauthorized)
       res.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
+  } catch (const charging::Refused& e) {
+    // What the charging rules refuse (balance, a busy connector, someone else's session...).
+    using K = charging::Refused::Kind;
+    const auto status = e.kind() == K::NotFound              ? http::status::not_found
+                        : e.kind() == K::InsufficientBalance ? http::status::payment_required
+                                                             : http::status::conflict;
+    res = error_response(&req, status, e.code(), e.what());
   } catch (const db::Error& e) {
     log_error = e.what();
     res = error_response(&req, http::status::service_unavailable, "database_unavailable",

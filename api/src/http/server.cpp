@@ -20,7 +20,6 @@
 #include "auth/jwt.hpp"
 #include "http/dispatch.hpp"
 #include "http/metrics.hpp"
-#include "limits.hpp"
 #include "resources/resources.hpp"
 
 namespace evp::api {
@@ -47,10 +46,11 @@ JwtVerifier make_verifier(const Config& c) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config cfg)
+  Impl(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, charging::Service& charging,
+       push::Service* push, Config cfg)
       : config(std::move(cfg)),
         jwt(make_verifier(config)),
-        services{io, pool, ocpp, push, config, jwt, metrics},
+        services{io, pool, ocpp, push, config, jwt, metrics, charging},
         dispatcher(services, router),
         acceptor(io) {
     for (const auto& routes : all_routes()) router.add(routes);
@@ -149,8 +149,9 @@ asio::awaitable<void> Server::Impl::connection(tcp::socket socket) {
   stream.socket().close(ignored);
 }
 
-Server::Server(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, push::Service* push, Config config)
-    : impl_(std::make_unique<Impl>(io, pool, ocpp, push, std::move(config))) {}
+Server::Server(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, charging::Service& charging,
+               push::Service* push, Config config)
+    : impl_(std::make_unique<Impl>(io, pool, ocpp, charging, push, std::move(config))) {}
 
 Server::~Server() {
   if (impl_) {
@@ -187,9 +188,5 @@ asio::awaitable<void> Server::stop() {
 }
 
 std::uint16_t Server::port() const { return impl_->bound_port; }
-
-asio::awaitable<void> Server::check_limits(std::int64_t transaction_id) {
-  co_await api::check_limits(impl_->services, transaction_id);
-}
 
 }  // namespace evp::api

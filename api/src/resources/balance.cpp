@@ -1,5 +1,6 @@
-// GET /api/v1/balance: the driver's balance and the thresholds the PWA shows next to it.
-#include "db/db.hpp"
+// GET /api/v1/balance: the driver's balance, what running sessions hold of it, and the
+// thresholds the PWA shows next to it.
+#include "charging/charging.hpp"
 #include "http/context.hpp"
 #include "resources/resources.hpp"
 
@@ -10,30 +11,30 @@ namespace {
 using boost::asio::awaitable;
 
 awaitable<Reply> balance(Context& ctx) {
-  auto res = co_await ctx.svc.pool.query("SELECT balance::text FROM clients WHERE id = $1", db::params(ctx.user.id));
-  if (res.empty()) throw ApiError(http::status::not_found, "client_not_found", "no client account");
+  auto balance = co_await ctx.svc.charging.balance(ctx.user.id);
+  if (!balance) throw ApiError(http::status::not_found, "client_not_found", "no client account");
+  auto available = co_await ctx.svc.charging.available_balance(ctx.user.id);
+  const auto& cfg = ctx.svc.charging.config();
   Reply r;
-  r.data = {{"balance", res.get(0, 0)},
+  r.data = {{"balance", balance->str()},
+            {"available", available.value_or(*balance).str()},
             {"currency", "KGS"},
-            {"min_balance_to_start", ctx.svc.config.min_balance_to_start},
-            {"low_balance_threshold", ctx.svc.config.low_balance_threshold}};
+            {"min_balance_to_start", cfg.min_balance_to_start.str()},
+            {"low_balance_threshold", cfg.low_balance_threshold.str()}};
   co_return r;
 }
 
 awaitable<Reply> ledger(Context& ctx) {
   auto page = page_of(ctx);
-  auto res = co_await ctx.svc.pool.query(
-      "SELECT id, amount::text, kind, reference, balance_after::text, created_at FROM balance_ledger "
-      "WHERE client_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-      db::params(ctx.user.id, page.limit, page.offset));
+  auto entries = co_await ctx.svc.charging.ledger(ctx.user.id, page.limit, page.offset);
   auto items = nlohmann::json::array();
-  for (int i = 0; i < res.rows(); ++i)
-    items.push_back({{"id", res.get_int(i, 0)},
-                     {"amount", res.get(i, 1)},
-                     {"kind", res.get(i, 2)},
-                     {"reference", res.get(i, 3)},
-                     {"balance_after", res.get(i, 4)},
-                     {"created_at", res.get(i, 5)}});
+  for (const auto& e : entries)
+    items.push_back({{"id", e.id},
+                     {"amount", e.amount.str()},
+                     {"kind", e.kind},
+                     {"reference", e.reference},
+                     {"balance_after", e.balance_after.str()},
+                     {"created_at", e.created_at}});
   Reply r;
   r.data = {{"items", items}, {"limit", page.limit}, {"offset", page.offset}};
   co_return r;

@@ -1,6 +1,7 @@
 // Owners: their stations (stations.location_id -> locations.user_id), the sessions on
 // them and the revenue. Nothing here can reach another owner's stations.
 #include "common/time.hpp"
+#include "charging/charging.hpp"
 #include "db/db.hpp"
 #include "http/context.hpp"
 #include "resources/resources.hpp"
@@ -39,29 +40,24 @@ std::optional<std::string> time_param(const Context& ctx, const char* name) {
 awaitable<Reply> sessions(Context& ctx) {
   auto page = page_of(ctx);
   auto station = ctx.query("station_id");
-  auto res = co_await ctx.svc.pool.query(
-      "SELECT t.id, t.station_id, t.connector_id, t.status, t.start_timestamp, t.stop_timestamp, "
-      "coalesce(t.energy_wh, coalesce(t.meter_last, t.meter_start) - t.meter_start), t.amount::text, "
-      "t.price_per_kwh::text, t.stop_reason, cs.id "
-      "FROM transactions t JOIN stations s ON s.id = t.station_id JOIN locations l ON l.id = s.location_id "
-      "LEFT JOIN charging_sessions cs ON cs.transaction_id = t.id "
-      "WHERE l.user_id = $1 AND ($2::text IS NULL OR t.station_id = $2) "
-      "ORDER BY t.start_timestamp DESC, t.id DESC LIMIT $3 OFFSET $4",
-      db::params(ctx.user.id, station, page.limit, page.offset));
+  auto rows = co_await ctx.svc.charging.owner_transactions(ctx.user.id, station, page.limit, page.offset);
   auto items = nlohmann::json::array();
-  for (int i = 0; i < res.rows(); ++i) {
+  for (const auto& t : rows) {
     // Drivers' identities are not the owner's business; the id tag is not shown either.
-    items.push_back({{"transaction_id", res.get_int(i, 0)},
-                     {"station_id", res.get(i, 1)},
-                     {"connector_id", res.get_int(i, 2)},
-                     {"status", res.get(i, 3)},
-                     {"started_at", res.get(i, 4)},
-                     {"stopped_at", nullable(res.opt(i, 5))},
-                     {"energy_wh", res.is_null(i, 6) ? 0 : std::max<std::int64_t>(0, res.get_int(i, 6))},
-                     {"amount", nullable(res.opt(i, 7))},
-                     {"price_per_kwh", res.get(i, 8)},
-                     {"stop_reason", nullable(res.opt(i, 9))},
-                     {"session_id", nullable(res.opt(i, 10))}});
+    // `amount` is what the driver was charged: null while running, for unpaid and suspect sessions.
+    items.push_back({{"transaction_id", t.transaction_id},
+                     {"station_id", t.station_id},
+                     {"connector_id", t.connector_id},
+                     {"status", t.status},
+                     {"started_at", t.started_at},
+                     {"stopped_at", nullable(t.stopped_at)},
+                     {"energy_wh", t.energy_wh},
+                     {"amount", t.charged ? nlohmann::json(t.charged->str()) : nlohmann::json(nullptr)},
+                     {"price_per_kwh", t.price_per_kwh.str()},
+                     {"stop_reason", nullable(t.stop_reason)},
+                     {"end_reason", nullable(t.end_reason)},
+                     {"billing", nullable(t.billing)},
+                     {"session_id", nullable(t.session_id)}});
   }
   Reply r;
   r.data = {{"items", items}, {"limit", page.limit}, {"offset", page.offset}};
@@ -70,36 +66,24 @@ awaitable<Reply> sessions(Context& ctx) {
 
 awaitable<Reply> revenue(Context& ctx) {
   auto from = time_param(ctx, "from"), to = time_param(ctx, "to");
-  auto res = co_await ctx.svc.pool.query(
-      "SELECT s.id, s.display_name, count(t.id), coalesce(sum(t.energy_wh), 0), coalesce(sum(t.amount), "
-      "0)::numeric(14,2)::text "
-      "FROM stations s JOIN locations l ON l.id = s.location_id "
-      "LEFT JOIN transactions t ON t.station_id = s.id AND t.status = 'completed' "
-      "AND ($2::timestamptz IS NULL OR t.stop_timestamp >= $2::timestamptz) "
-      "AND ($3::timestamptz IS NULL OR t.stop_timestamp < $3::timestamptz) "
-      "WHERE l.user_id = $1 GROUP BY s.id ORDER BY s.id",
-      db::params(ctx.user.id, from, to));
-  auto total = co_await ctx.svc.pool.query(
-      "SELECT count(t.id), coalesce(sum(t.energy_wh), 0), coalesce(sum(t.amount), 0)::numeric(14,2)::text "
-      "FROM transactions t JOIN stations s ON s.id = t.station_id JOIN locations l ON l.id = s.location_id "
-      "WHERE l.user_id = $1 AND t.status = 'completed' "
-      "AND ($2::timestamptz IS NULL OR t.stop_timestamp >= $2::timestamptz) "
-      "AND ($3::timestamptz IS NULL OR t.stop_timestamp < $3::timestamptz)",
-      db::params(ctx.user.id, from, to));
+  const charging::Revenue rev = co_await ctx.svc.charging.owner_revenue(ctx.user.id, from, to);
   auto per_station = nlohmann::json::array();
-  for (int i = 0; i < res.rows(); ++i)
-    per_station.push_back({{"station_id", res.get(i, 0)},
-                           {"name", nullable(res.opt(i, 1))},
-                           {"sessions", res.get_int(i, 2)},
-                           {"energy_wh", res.get_int(i, 3)},
-                           {"revenue", res.get(i, 4)}});
+  for (const auto& s : rev.stations)
+    per_station.push_back({{"station_id", s.station_id},
+                           {"name", nullable(s.name)},
+                           {"sessions", s.sessions},
+                           {"energy_wh", s.energy_wh},
+                           {"revenue", s.revenue.str()},
+                           {"unpaid_sessions", s.unpaid_sessions}});
   Reply r;
+  // Revenue is what drivers were charged; sessions nobody paid for are counted apart.
   r.data = {{"from", nullable(from)},
             {"to", nullable(to)},
             {"currency", "KGS"},
-            {"sessions", total.get_int(0, 0)},
-            {"energy_wh", total.get_int(0, 1)},
-            {"revenue", total.get(0, 2)},
+            {"sessions", rev.sessions},
+            {"energy_wh", rev.energy_wh},
+            {"revenue", rev.revenue.str()},
+            {"unpaid_sessions", rev.unpaid_sessions},
             {"stations", per_station}};
   co_return r;
 }

@@ -1,19 +1,14 @@
 #pragma once
-// How a driver's charging session looks in JSON (status, history): one SELECT shared by
+// How a driver's charging session looks in JSON (status, history): one function shared by
 // both so the two can never disagree on energy or cost.
 #include <nlohmann/json.hpp>
-#include <string>
 
-#include "db/db.hpp"
+#include "charging/views.hpp"
 
 namespace evp::api {
 
-/// SELECT list + FROM for sessions joined with their transaction and station; append a
-/// WHERE clause. Column order is what session_json() reads.
-extern const char* const kSessionSelect;
-
-/// Energy so far from meter_last (or meter_stop), cost so far at the price snapshot, or the
-/// charged amount once completed. Money and kWh as decimal strings.
-nlohmann::json session_json(const db::Result& res, int row);
+/// Energy so far (or at the stop), the running cost so far at the price snapshot, or what
+/// was charged once completed. Money and kWh as decimal strings.
+nlohmann::json session_json(const charging::SessionView& s);
 
 }  // namespace evp::api

@@ -16,8 +16,12 @@
 
 #include "common/time.hpp"
 #include "db/db.hpp"
+#include "ocpp/messages/calls.hpp"
 
 namespace evp::push {
+class Service;
+}
+namespace evp::charging {
 class Service;
 }
 
@@ -45,8 +49,6 @@ struct Config {
   /// A station_offline push goes to the owner once per offline episode, and not more often
   /// than this for a station that keeps dropping off (STATION_OFFLINE_NOTIFY_INTERVAL).
   std::chrono::seconds offline_notify_interval{3600};
-  /// Balance (som, decimal text) under which a driver gets low_balance_warning (LOW_BALANCE_THRESHOLD).
-  std::string low_balance_threshold = "50.00";
 };
 
 /// A central-system CALL failed: the station answered CALLERROR, timed out, or is offline.
@@ -68,9 +70,6 @@ struct Events {
   /// Station went offline (no message or pong for offline_timeout) / came back.
   std::function<void(const std::string& station_id, common::TimePoint last_seen)> station_offline;
   std::function<void(const std::string& station_id)> station_online;
-  /// A MeterValues of a running transaction was stored (session limits, balance checks).
-  /// Runs on the loop; must not block (co_spawn any follow-up work).
-  std::function<void(const std::string& station_id, std::int64_t transaction_id)> transaction_metered;
 };
 
 struct StationInfo {
@@ -82,8 +81,11 @@ struct StationInfo {
 
 class CentralSystem {
  public:
-  /// `push` may be null (push module absent or disabled).
-  CentralSystem(asio::io_context& io, db::Pool& pool, push::Service* push, Config config, Events events = {});
+  /// `push` may be null (push module absent or disabled). Sessions and money are the
+  /// `charging` module's; when its rules say a session must stop (a limit, the driver's
+  /// available balance) the central system sends the RemoteStopTransaction itself.
+  CentralSystem(asio::io_context& io, db::Pool& pool, charging::Service& charging, push::Service* push, Config config,
+                Events events = {});
   ~CentralSystem();
 
   /// Binds the listeners (throws on failure) and starts accepting; returns at once.
@@ -94,14 +96,28 @@ class CentralSystem {
   std::uint16_t port() const;
   std::uint16_t tls_port() const;
 
-  /// Sends a CALL to a connected station and returns the CALLRESULT payload (validated
-  /// against the action's Conf schema). At most one outstanding CALL per station; others
-  /// queue in order; `timeout` (default Config::call_timeout) counts from this call,
-  /// waiting in the queue included. Throws CallFailed: NotConnected, Timeout, CallError
-  /// (the station's CALLERROR, or a `payload` that is not a valid request - error_code
-  /// then says why), InvalidResponse, Closed (the connection ended or was replaced).
-  asio::awaitable<nlohmann::json> call(const std::string& station_id, const std::string& action,
-                                       nlohmann::json payload, std::optional<std::chrono::seconds> timeout = {});
+  /// Sends a central-system CALL to a connected station and returns its typed answer:
+  /// `XConf conf = co_await cs.call(station_id, XReq{...});` for every message of the six
+  /// OCPP 1.6 profiles (see ocpp/messages/calls.hpp). At most one outstanding CALL per
+  /// station; others queue in order; `timeout` (default Config::call_timeout) counts from
+  /// this call, waiting in the queue included. Throws CallFailed: NotConnected, Timeout,
+  /// CallError (the station's CALLERROR, error_code() its code; or a request that is not
+  /// valid, error_code() saying why), InvalidResponse (an answer that is not a valid Conf),
+  /// Closed (the connection ended or was replaced).
+  template <CentralCall Req>
+  asio::awaitable<ConfOf_t<Req>> call(const std::string& station_id, Req request,
+                                      std::optional<std::chrono::seconds> timeout = {}) {
+    // Named locals, not temporaries inside co_await (GCC 12).
+    nlohmann::json payload = request;
+    std::string action(Req::action);
+    nlohmann::json answer = co_await call_json(station_id, std::move(action), std::move(payload), timeout);
+    co_return answer.template get<ConfOf_t<Req>>();  // call_json validated it against the Conf schema
+  }
+
+  /// The untyped form behind call<Req>: `payload` is validated as the action's Req and the
+  /// answer as its Conf. For tools that relay frames; application code uses call<Req>.
+  asio::awaitable<nlohmann::json> call_json(const std::string& station_id, std::string action, nlohmann::json payload,
+                                            std::optional<std::chrono::seconds> timeout = {});
 
   bool is_connected(const std::string& station_id) const;
   bool is_online(const std::string& station_id) const;

@@ -1,4 +1,4 @@
-// Authorize: the id tag's status from the database (see lookup_id_tag for the rules).
+// Authorize: the id tag's status as the charging module knows it.
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
@@ -6,10 +6,9 @@
 namespace evp::ocpp::handlers {
 
 asio::awaitable<AuthorizeConf> authorize(Context& ctx, detail::StationContext& station, const AuthorizeReq& req) {
-  auto lease = co_await ctx.pool.acquire();
-  TagLookup tag = co_await lookup_id_tag(*lease, req.idTag.str(), /*check_concurrent=*/true);
-  spdlog::debug("{}: Authorize {} -> {}", station.station_id, req.idTag.str(), to_string(tag.info.status));
-  co_return AuthorizeConf{.idTagInfo = tag.info};
+  const charging::Authorization a = co_await ctx.charging.authorize(req.idTag.str());
+  spdlog::debug("{}: Authorize {} -> {}", station.station_id, req.idTag.str(), charging::to_string(a.status));
+  co_return AuthorizeConf{.idTagInfo = id_tag_info(a)};
 }
 
 }  // namespace evp::ocpp::handlers

@@ -1,6 +1,6 @@
 #pragma once
-// Internals shared by the handler files: the state every handler sees, the push outbox
-// helper and the per-action entry points the dispatcher table points at.
+// Internals shared by the handler files: the state every handler sees, the conversions to
+// the charging module's terms and the per-action entry points the dispatcher table points at.
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "charging/charging.hpp"
 #include "db/db.hpp"
 #include "handlers/handlers.hpp"
 #include "ocpp/messages/core.hpp"
 #include "ocpp/messages/firmware.hpp"
-#include "push/notification.hpp"
 
 namespace evp::ocpp::handlers {
 
@@ -31,58 +31,26 @@ db::Params args(A&&... a) {
 
 struct Context {
   db::Pool& pool;
-  push::Service* push;  // null: push disabled
+  charging::Service& charging;
   Config config;
   Options options;
 };
 
-/// Writes notifications into the outbox inside a handler's transaction and wakes the push
-/// dispatcher once that transaction has committed. Create one per transaction attempt
-/// (Pool::transaction may run the body again after a serialization failure).
-class Outbox {
- public:
-  explicit Outbox(push::Service* push) : push_(push) {}
-  /// No-op when push is disabled; otherwise one row per subscription of the user.
-  asio::awaitable<void> add(db::Connection& tx, std::string_view user_id, push::UserType type,
-                            const push::Notification& notification);
-  /// Forget what a failed attempt enqueued (its rows were rolled back).
-  void reset() { enqueued_ = false; }
-  /// Call after COMMIT.
-  void wake() const;
-  bool enabled() const;
-
- private:
-  push::Service* push_;
-  bool enqueued_ = false;
-};
-
-/// Appends a row to station_events (things an operator should see).
+/// Appends a row to station_events (station happenings an operator should see; the
+/// session-related kinds are the charging module's).
 asio::awaitable<void> record_event(db::Connection& c, std::string_view station_id, std::string_view kind,
                                    const nlohmann::json& detail);
 
-/// What the central system knows about an id tag.
-struct TagLookup {
-  IdTagInfo info;
-  std::optional<std::string> client_id;
-};
-/// Authorize semantics: unknown -> Invalid; stored Blocked/Expired/Invalid as is; Accepted but
-/// past expiry -> Expired; Accepted with an active transaction other than `own_transaction`
-/// -> ConcurrentTx (when `check_concurrent`).
-asio::awaitable<TagLookup> lookup_id_tag(db::Connection& c, std::string_view id_tag, bool check_concurrent,
-                                         int own_transaction = 0);
+/// The OCPP IdTagInfo of what the charging module knows about a tag.
+IdTagInfo id_tag_info(const charging::Authorization& a);
 
-/// Stores sampled values in one INSERT (unnest of arrays).
-asio::awaitable<void> store_meter_values(db::Connection& c, std::string_view station_id, int connector_id,
-                                         std::optional<int> transaction_id, const std::vector<MeterValue>& values);
+/// Sampled values in the charging module's terms (enums as their wire names).
+std::vector<charging::Sample> to_samples(const std::vector<MeterValue>& values);
+/// Energy.Active.Import.Register readings of the values in Wh, oldest first.
+charging::Readings register_readings(const std::vector<MeterValue>& values);
 
 /// Wh of an Energy.Active.Import.Register reading (Raw, whole-meter, Wh or kWh), else nullopt.
 std::optional<std::int64_t> register_wh(const SampledValue& sample);
-
-/// Scales a decimal text by 10^digits, rounding half away from zero ("1.2345", 3 -> 1235).
-std::optional<std::int64_t> parse_scaled(std::string_view text, int digits);
-
-/// RFC 3339 text in UTC as SQL selects it: to_char(<col> AT TIME ZONE 'UTC', kUtcFormat).
-inline constexpr const char* kUtcFormat = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 
 asio::awaitable<BootNotificationConf> boot_notification(Context& ctx, detail::StationContext& station,
                                                         const BootNotificationReq& req);

@@ -34,8 +34,8 @@ bool allowed_before_accept(std::string_view action) {
 
 class HandlerDispatcher final : public detail::Dispatcher {
  public:
-  HandlerDispatcher(db::Pool& pool, push::Service* push, const Config& config, Options options)
-      : ctx_{pool, push, config, std::move(options)} {
+  HandlerDispatcher(db::Pool& pool, charging::Service& charging, const Config& config, Options options)
+      : ctx_{pool, charging, config, std::move(options)} {
     table_.emplace("BootNotification", route(&boot_notification));
     table_.emplace("Heartbeat", route(&heartbeat));
     table_.emplace("StatusNotification", route(&status_notification));
@@ -74,9 +74,9 @@ class HandlerDispatcher final : public detail::Dispatcher {
 
 }  // namespace
 
-std::unique_ptr<detail::Dispatcher> make_dispatcher(db::Pool& pool, push::Service* push, const Config& config,
+std::unique_ptr<detail::Dispatcher> make_dispatcher(db::Pool& pool, charging::Service& charging, const Config& config,
                                                     Options options) {
-  return std::make_unique<HandlerDispatcher>(pool, push, config, std::move(options));
+  return std::make_unique<HandlerDispatcher>(pool, charging, config, std::move(options));
 }
 
 }  // namespace evp::ocpp::handlers

@@ -1,8 +1,8 @@
-// StatusNotification: connector state, and charging_error to the driver of a running session.
+// StatusNotification: connector state, and charging_error (by the charging module) to the
+// driver of a running session.
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
-#include "push/events.hpp"
 
 namespace evp::ocpp::handlers {
 namespace {
@@ -26,24 +26,15 @@ constexpr const char* kUpsert = R"(
    WHERE c.status_timestamp IS NULL OR EXCLUDED.status_timestamp >= c.status_timestamp
   RETURNING (SELECT error_code FROM prev))";
 
-// Sessions running on the connector (connector 0 = the whole charge point).
-constexpr const char* kActiveSessions = R"(
-  SELECT cs.id, cs.client_id, t.connector_id, s.display_name
-    FROM transactions t
-    JOIN charging_sessions cs ON cs.transaction_id = t.id
-    JOIN stations s ON s.id = t.station_id
-   WHERE t.station_id = $1 AND t.status = 'active' AND ($2 = 0 OR t.connector_id = $2)
-     AND cs.client_id IS NOT NULL)";
-
 }  // namespace
 
 asio::awaitable<StatusNotificationConf> status_notification(Context& ctx, detail::StationContext& station,
                                                             const StatusNotificationReq& req) {
   const std::string error_code(to_string(req.errorCode));
   const bool fault = req.errorCode != ChargePointErrorCode::NoError;
-  Outbox outbox(ctx.push);
+  bool notified = false;
   co_await ctx.pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
-    outbox.reset();
+    notified = false;
     db::Params params1 =
         args(db::param(station.station_id), db::param(req.connectorId), db::param(to_string(req.status)),
              db::param(error_code), opt(req.info), opt(req.vendorId), opt(req.vendorErrorCode),
@@ -51,17 +42,12 @@ asio::awaitable<StatusNotificationConf> status_notification(Context& ctx, detail
     auto r = co_await tx.query(kUpsert, std::move(params1));
     if (r.empty()) co_return;  // stale notification: nothing changed
     bool new_fault = fault && (r.is_null(0, 0) || r.get(0, 0) != error_code);
-    if (!new_fault || !outbox.enabled()) co_return;
-    db::Params params2 = args(db::param(station.station_id), db::param(req.connectorId));
-    auto sessions = co_await tx.query(kActiveSessions, std::move(params2));
-    for (int i = 0; i < sessions.rows(); ++i) {
-      push::events::Station st{station.station_id, std::string(sessions.get(i, 3))};
-      auto note = push::events::charging_error(sessions.get(i, 0), st, static_cast<int>(sessions.get_int(i, 2)),
-                                               error_code, req.vendorErrorCode ? req.vendorErrorCode->str() : "");
-      co_await outbox.add(tx, sessions.get(i, 1), push::UserType::Client, note);
-    }
+    if (!new_fault) co_return;
+    // charging_error to the drivers of the sessions running there, in this same transaction.
+    const std::string vendor_error = req.vendorErrorCode ? req.vendorErrorCode->str() : "";
+    notified = co_await ctx.charging.connector_fault(tx, station.station_id, req.connectorId, error_code, vendor_error);
   });
-  outbox.wake();
+  if (notified) ctx.charging.wake_push();
   if (fault)
     spdlog::warn("{}: connector {} {} {} ({})", station.station_id, req.connectorId, to_string(req.status), error_code,
                  req.vendorErrorCode ? req.vendorErrorCode->str() : "");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "charging/charging.hpp"
 #include "db/testing.hpp"
 #include "handlers/handlers.hpp"
 #include "push/service.hpp"
@@ -41,6 +42,8 @@ struct Fixture {
   push::Service push{io.get_executor(), pool, push::Config{.enabled = true}};
   Config config;
   Options options;
+  charging::Config charging_config;
+  std::unique_ptr<charging::Service> charging;
   std::unique_ptr<detail::Dispatcher> dispatcher;
   detail::StationContext station{.station_id = kStation, .registered = true, .accepted = true};
   int next_id = 0;
@@ -72,9 +75,12 @@ struct Fixture {
   }
   ~Fixture() { pool.stop(); }
 
-  /// Recreates the dispatcher after changing `config`/`options`.
+  /// Recreates the charging service and the dispatcher after changing `config`/`options`.
   void rebuild(push::Service* p = nullptr, bool no_push = false) {
-    dispatcher = make_dispatcher(pool, no_push ? nullptr : (p ? p : &push), config, options);
+    dispatcher.reset();
+    charging = std::make_unique<charging::Service>(io.get_executor(), pool, no_push ? nullptr : (p ? p : &push),
+                                                   charging_config);
+    dispatcher = make_dispatcher(pool, *charging, config, options);
   }
 
   json call(const std::string& action, json payload) {

@@ -7,7 +7,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "charging/charging.hpp"
 #include "handlers/handlers.hpp"
+#include "server/auto_stop.hpp"
 #include "server/hub.hpp"
 #include "server/listener.hpp"
 #include "server/pg_status_store.hpp"
@@ -15,26 +17,24 @@
 
 namespace evp::ocpp {
 
-namespace {
-handlers::Options handler_options(const Config& config, const Events& events) {
-  handlers::Options options;
-  options.low_balance_threshold = config.low_balance_threshold;
-  if (events.transaction_metered) {
-    options.on_meter = [cb = events.transaction_metered](const handlers::MeterUpdate& u) {
-      cb(u.station_id, u.transaction_id);
-    };
-  }
-  return options;
-}
-}  // namespace
-
 struct CentralSystem::Impl {
-  Impl(asio::io_context& io, db::Pool& pool, push::Service* push, Config cfg, Events events)
+  Impl(CentralSystem& self, asio::io_context& io, db::Pool& pool, charging::Service& charging, push::Service* push,
+       Config cfg, Events events)
       : config(std::move(cfg)),
         store(pool, push, config.offline_notify_interval),
         status(io.get_executor(), store, events, config.offline_timeout, config.last_seen_flush),
-        hub(io, &pool, handlers::make_dispatcher(pool, push, config, handler_options(config, events)), status, config),
+        hub(io, &pool, handlers::make_dispatcher(pool, charging, config, handler_options(self, io, charging)), status,
+            config),
         listener(hub) {}
+
+  static handlers::Options handler_options(CentralSystem& self, asio::io_context& io, charging::Service& charging) {
+    handlers::Options options;
+    // Runs on the loop after the MeterValues commit; the stop is a CALL of its own.
+    options.on_stop_due = [&self, &io, &charging](const charging::StopDue& due) {
+      asio::co_spawn(io, detail::auto_stop(self, charging, due), asio::detached);
+    };
+    return options;
+  }
 
   Config config;
   detail::PgStatusStore store;
@@ -44,8 +44,9 @@ struct CentralSystem::Impl {
   bool started = false;
 };
 
-CentralSystem::CentralSystem(asio::io_context& io, db::Pool& pool, push::Service* push, Config config, Events events)
-    : impl_(std::make_unique<Impl>(io, pool, push, std::move(config), std::move(events))) {}
+CentralSystem::CentralSystem(asio::io_context& io, db::Pool& pool, charging::Service& charging, push::Service* push,
+                             Config config, Events events)
+    : impl_(std::make_unique<Impl>(*this, io, pool, charging, push, std::move(config), std::move(events))) {}
 
 CentralSystem::~CentralSystem() = default;
 
@@ -68,9 +69,9 @@ asio::awaitable<void> CentralSystem::stop() {
 std::uint16_t CentralSystem::port() const { return impl_->listener.port(); }
 std::uint16_t CentralSystem::tls_port() const { return impl_->listener.tls_port(); }
 
-asio::awaitable<nlohmann::json> CentralSystem::call(const std::string& station_id, const std::string& action,
-                                                    nlohmann::json payload,
-                                                    std::optional<std::chrono::seconds> timeout) {
+asio::awaitable<nlohmann::json> CentralSystem::call_json(const std::string& station_id, std::string action,
+                                                         nlohmann::json payload,
+                                                         std::optional<std::chrono::seconds> timeout) {
   co_return co_await impl_->hub.call(station_id, action, std::move(payload),
                                      std::chrono::milliseconds(timeout.value_or(impl_->config.call_timeout)));
 }

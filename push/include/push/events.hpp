@@ -1,10 +1,9 @@
 #pragma once
 /// The notifications of SPEC §2, with their exact Russian texts, icons and data keys.
 ///
-/// Callers pass exact values: energy as integer Wh (meter readings) and money as decimal
-/// text (PostgreSQL NUMERIC rendered as text, e.g. "165.05", "12.3", "-4"), never binary
-/// floating point. Both are printed with exactly two decimals, rounding half up (away from
-/// zero) when the input has more digits.
+/// Callers pass exact values: energy as integer Wh (meter readings) and money as
+/// common::Money, never binary floating point. Both are printed with exactly two decimals
+/// (energy rounded half up to hundredths of a kWh).
 ///
 /// Data values: ids are strings, `connector_id` is a JSON number, money and energy are
 /// decimal strings with two decimals ("12.35") - JSON numbers would be read back as binary
@@ -15,10 +14,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/money.hpp"
 #include "common/time.hpp"
 #include "push/notification.hpp"
 
 namespace evp::push::events {
+
+using common::Money;
 
 /// `{station}` of the texts: the display name, or the station id when the name is empty.
 struct Station {
@@ -30,27 +32,23 @@ struct Station {
 /// Wh -> kWh with two decimals, half up: 12345 -> "12.35", 4 -> "0.00", 5 -> "0.01".
 std::string format_kwh(std::int64_t wh);
 
-/// A decimal text ("165.05", "12.3", "7", "-0.125") with exactly two decimals, half up
-/// away from zero ("-0.125" -> "-0.13"). Throws std::invalid_argument on anything else.
-std::string format_money(std::string_view decimal);
-
 /// Driver: StartTransaction accepted for the driver's session.
 Notification charging_started(std::string_view session_id, const Station& station, int connector_id);
 /// Driver: StopTransaction of the driver's session. `amount` is the cost charged.
-Notification charging_completed(std::string_view session_id, std::int64_t energy_wh, std::string_view amount);
+Notification charging_completed(std::string_view session_id, std::int64_t energy_wh, Money amount);
 /// Driver: StatusNotification with errorCode != NoError on the connector of an active session.
 /// `vendor_error_code` may be empty (sent as "").
 Notification charging_error(std::string_view session_id, const Station& station, int connector_id,
                             std::string_view error_code, std::string_view vendor_error_code);
 /// Driver: balance below the threshold after a debit.
-Notification low_balance_warning(std::string_view balance, std::string_view threshold);
+Notification low_balance_warning(Money balance, Money threshold);
 /// Driver: a payment credited the balance.
-Notification payment_confirmed(std::string_view payment_id, std::string_view amount, std::string_view new_balance);
+Notification payment_confirmed(std::string_view payment_id, Money amount, Money new_balance);
 /// Owner: StartTransaction on the owner's station.
 Notification new_session(std::string_view session_id, const Station& station, int connector_id);
 /// Owner: StopTransaction on the owner's station; `amount` is the income.
 Notification session_completed(std::string_view session_id, const Station& station, std::int64_t energy_wh,
-                               std::string_view amount);
+                               Money amount);
 
 /// Bishkek time (Asia/Bishkek, UTC+6 all year since 2005): what the PWA's users read.
 inline constexpr std::chrono::minutes kDefaultDisplayOffset{6 * 60};

@@ -43,40 +43,6 @@ std::string format_kwh(std::int64_t wh) {
   return negative && hundredths != 0 ? "-" + out : out;
 }
 
-std::string format_money(std::string_view text) {
-  std::string_view s = text;
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  auto dot = s.find('.');
-  std::string_view int_part = s.substr(0, dot);
-  std::string_view frac_part = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-  bool valid = !int_part.empty() && (dot == std::string_view::npos || !frac_part.empty());
-  for (char c : int_part) valid = valid && is_digit(c);
-  for (char c : frac_part) valid = valid && is_digit(c);
-  if (!valid) throw std::invalid_argument("not a decimal number: '" + std::string(text) + "'");
-
-  // Digits of the value in hundredths, as a decimal string (arbitrary length, no overflow).
-  std::string digits(int_part);
-  digits += frac_part.size() >= 1 ? frac_part[0] : '0';
-  digits += frac_part.size() >= 2 ? frac_part[1] : '0';
-  if (frac_part.size() >= 3 && frac_part[2] >= '5') {
-    std::size_t i = digits.size();
-    while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
-    if (i == 0)
-      digits.insert(digits.begin(), '1');
-    else
-      ++digits[i - 1];
-  }
-  std::size_t first = digits.find_first_not_of('0');
-  if (first == std::string::npos) return "0.00";        // also turns "-0.001" into "0.00", never "-0.00"
-  digits.erase(0, std::min(first, digits.size() - 3));  // keep at least "d.dd"
-  std::string out = digits.substr(0, digits.size() - 2) + "." + digits.substr(digits.size() - 2);
-  return negative ? "-" + out : out;
-}
-
 Notification charging_started(std::string_view session_id, const Station& station, int connector_id) {
   Notification n;
   n.type = "charging_started";
@@ -88,11 +54,11 @@ Notification charging_started(std::string_view session_id, const Station& statio
   return n;
 }
 
-Notification charging_completed(std::string_view session_id, std::int64_t energy_wh, std::string_view amount) {
+Notification charging_completed(std::string_view session_id, std::int64_t energy_wh, Money amount) {
   Notification n;
   n.type = "charging_completed";
   n.title = "Зарядка завершена";
-  std::string kwh = format_kwh(energy_wh), money = format_money(amount);
+  std::string kwh = format_kwh(energy_wh), money = amount.str();
   n.body = kwh + " кВт⋅ч за " + money + " сом";
   n.icon = kChargingCompleteIcon;
   n.data = {{"session_id", session_id}, {"energy_kwh", kwh}, {"amount", money}};
@@ -117,22 +83,22 @@ Notification charging_error(std::string_view session_id, const Station& station,
   return n;
 }
 
-Notification low_balance_warning(std::string_view balance, std::string_view threshold) {
+Notification low_balance_warning(Money balance, Money threshold) {
   Notification n;
   n.type = "low_balance_warning";
   n.title = "Низкий баланс";
-  std::string b = format_money(balance);
+  std::string b = balance.str();
   n.body = "Баланс " + b + " сом. Пополните счёт";
-  n.data = {{"balance", b}, {"threshold", format_money(threshold)}};
+  n.data = {{"balance", b}, {"threshold", threshold.str()}};
   n.topic = "low-balance";  // only the newest balance matters
   return n;
 }
 
-Notification payment_confirmed(std::string_view payment_id, std::string_view amount, std::string_view new_balance) {
+Notification payment_confirmed(std::string_view payment_id, Money amount, Money new_balance) {
   Notification n;
   n.type = "payment_confirmed";
   n.title = "Баланс пополнен";
-  std::string a = format_money(amount), b = format_money(new_balance);
+  std::string a = amount.str(), b = new_balance.str();
   n.body = "+" + a + " сом, баланс " + b + " сом";
   n.data = {{"payment_id", payment_id}, {"amount", a}, {"new_balance", b}};
   return n;
@@ -150,11 +116,11 @@ Notification new_session(std::string_view session_id, const Station& station, in
 }
 
 Notification session_completed(std::string_view session_id, const Station& station, std::int64_t energy_wh,
-                               std::string_view amount) {
+                               Money amount) {
   Notification n;
   n.type = "session_completed";
   n.title = "Сессия завершена";
-  std::string kwh = format_kwh(energy_wh), money = format_money(amount);
+  std::string kwh = format_kwh(energy_wh), money = amount.str();
   n.body = kwh + " кВт⋅ч, доход " + money + " сом";
   n.data = {{"session_id", session_id}, {"station_id", station.id}, {"energy_kwh", kwh}, {"amount", money}};
   n.topic = session_topic(session_id);

@@ -290,6 +290,14 @@ ChargePoint::~ChargePoint() { impl_->shutdown(); }
 
 asio::awaitable<void> ChargePoint::connect() { return impl_->connect(); }
 asio::awaitable<void> ChargePoint::close() { return impl_->close(); }
+asio::awaitable<void> ChargePoint::power_cycle() {
+  auto keep = impl_;
+  co_await keep->close();
+  keep->transactions_.clear();
+  co_await keep->connect();
+  co_await boot();
+  for (int c = 0; c <= keep->options_.connectors; ++c) co_await status(c, "Available");
+}
 bool ChargePoint::connected() const { return impl_->connected_; }
 asio::awaitable<Json> ChargePoint::call(std::string action, Json payload, std::string message_id) {
   return impl_->call(std::move(action), std::move(payload), std::move(message_id));

@@ -171,6 +171,11 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
     send_frame(error_frame(id, e));
     co_return;
   }
+  if (auto delay = options_.answer_delay.find(action); delay != options_.answer_delay.end()) {
+    asio::steady_timer slow(executor_);
+    slow.expires_after(delay->second);
+    co_await slow.async_wait(tuple_awaitable);
+  }
   send_frame(Json::array({3, id, d.conf}).dump());
   const Then then = d.then;
   const int connector = d.connector;

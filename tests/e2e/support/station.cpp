@@ -86,6 +86,34 @@ void Station::status(int connector, const std::string& status, const std::string
       [&]() -> asio::awaitable<void> { co_await cp_->status(connector, status, error_code, {}, vendor_error_code); }());
 }
 
+std::int64_t Station::start_local(int connector, const std::string& id_tag, std::int64_t meter_start) {
+  return loop_.run([&]() -> asio::awaitable<std::int64_t> {
+    co_await cp_->status(connector, "Preparing");
+    meter_[connector] = meter_start;
+    const auto tx = co_await cp_->start_transaction(connector, id_tag, meter_start);
+    co_await cp_->status(connector, "Charging");
+    co_return tx;
+  }());
+}
+
+void Station::stop_local(int connector, std::int64_t meter_stop) {
+  loop_.run([&]() -> asio::awaitable<void> {
+    auto it = cp_->transactions().find(connector);
+    if (it == cp_->transactions().end())
+      throw std::runtime_error("no transaction on connector " + std::to_string(connector));
+    const auto tx = it->second.id;
+    co_await cp_->stop_transaction(tx, meter_stop, "Local");
+    co_await cp_->status(connector, "Available");
+  }());
+}
+
+void Station::power_cycle() {
+  loop_.run([&]() -> asio::awaitable<void> {
+    meter_.clear();
+    co_await cp_->power_cycle();
+  }());
+}
+
 void Station::set_silent(bool silent) {
   loop_.run([&]() -> asio::awaitable<void> {
     cp_->set_silent(silent);

@@ -33,6 +33,15 @@ class Station {
   void status(int connector, const std::string& status, const std::string& error_code = "NoError",
               const std::string& vendor_error_code = {});
   void set_silent(bool silent);
+  /// A charge started at the station itself (an RFID card): StartTransaction, then Charging.
+  /// Returns the transaction id.
+  std::int64_t start_local(int connector, const std::string& id_tag, std::int64_t meter_start);
+  /// StopTransaction of the transaction on `connector` with this absolute register reading
+  /// (Wh) - whatever the meter says, plausible or not - then Available.
+  void stop_local(int connector, std::int64_t meter_stop);
+  /// Power loss: the station drops the connection without stopping its transactions, forgets
+  /// them, reconnects and reports every connector Available.
+  void power_cycle();
 
   /// The transaction running on `connector` now.
   std::optional<sim::Transaction> transaction(int connector);

@@ -64,6 +64,9 @@ struct ChargePointOptions {
   int wh_per_sample = 250;
   /// Log every frame in and out (spdlog debug).
   bool log_frames = false;
+  /// Answer CALLs of these actions only after this long, as a station on a slow uplink does;
+  /// what the answer leads to (StartTransaction after RemoteStartTransaction) follows it.
+  std::map<std::string, std::chrono::milliseconds> answer_delay;
 };
 
 /// The handshake failed. `http_status` is the server's status when it declined the
@@ -162,6 +165,11 @@ class ChargePoint {
   boost::asio::awaitable<Json> stop_transaction(std::int64_t transaction_id, std::int64_t meter_stop,
                                                 std::string reason = "Local", std::string id_tag = {});
   boost::asio::awaitable<Json> data_transfer(std::string vendor_id, std::string message_id, std::string data);
+
+  /// Power loss: the connection drops without a StopTransaction and the station forgets its
+  /// transactions (as stations without persistent transaction storage do); then it
+  /// reconnects, boots and reports every connector Available.
+  boost::asio::awaitable<void> power_cycle();
 
   /// Silence: stop reading and writing at the TCP level (no OCPP messages, no pongs, no
   /// answers), as a station with a broken uplink. The connection stays open.
