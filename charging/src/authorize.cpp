@@ -20,7 +20,7 @@ asio::awaitable<Authorization> lookup_tag(db::Connection& c, std::string_view id
                              AND NOT )" + kOrphaned + R"()
       FROM id_tags i
      WHERE lower(i.id_tag) = lower($1))";
-  db::Params p = args(db::param(id_tag), db::param(check_concurrent), db::param(own_transaction));
+  db::Params p = db::params(db::param(id_tag), db::param(check_concurrent), db::param(own_transaction));
   auto r = co_await c.query(sql, std::move(p));
   Authorization out;
   if (r.empty()) co_return out;  // unknown tag: Invalid

@@ -59,7 +59,7 @@ asio::awaitable<void> warn_low_balance(const Config& config, db::Connection& tx,
                                        const std::string& client_id) {
   if (!outbox.enabled()) co_return;
   const Money threshold = config.low_balance_threshold;
-  db::Params p = args(db::param(client_id), db::param(threshold.str()));
+  db::Params p = db::params(db::param(client_id), db::param(threshold.str()));
   auto r = co_await tx.query(kLowBalance, std::move(p));
   if (r.empty()) co_return;
   const auto note = push::events::low_balance_warning(Money::from_db(r.get(0, 0)), threshold);
@@ -69,7 +69,7 @@ asio::awaitable<void> warn_low_balance(const Config& config, db::Connection& tx,
 asio::awaitable<std::string> close_transaction(const Config& config, db::Connection& tx, Outbox& outbox,
                                                const Closing& closing) {
   const db::Param stop_ts = closing.stop_timestamp.empty() ? db::null() : db::param(closing.stop_timestamp);
-  db::Params rp = args(db::param(closing.transaction_id), stop_ts, db::param(config.default_max_power_w));
+  db::Params rp = db::params(db::param(closing.transaction_id), stop_ts, db::param(config.default_max_power_w));
   auto t = co_await tx.query(kRead, std::move(rp));
   if (t.empty()) throw db::Error("transaction " + std::to_string(closing.transaction_id) + " vanished");
   const std::int64_t meter_start = t.get_int(0, 0);
@@ -133,18 +133,18 @@ asio::awaitable<std::string> close_transaction(const Config& config, db::Connect
   const db::Param superseded = closing.superseded_by ? db::param(*closing.superseded_by) : db::null();
   const db::Param stop_tag = closing.stop_id_tag ? db::param(*closing.stop_id_tag) : db::null();
   const db::Param client_p = client_id ? db::param(*client_id) : db::null();
-  db::Params up = args(db::param(closing.transaction_id), db::param(closing.meter_stop), stop_ts,
+  db::Params up = db::params(db::param(closing.transaction_id), db::param(closing.meter_stop), stop_ts,
                        db::param(closing.stop_reason), stop_tag, db::param(energy), amount,
                        db::param(closing.end_reason), db::param(billing), review_p, superseded, client_p);
   co_await tx.query(kComplete, std::move(up));
-  db::Params sp = args(db::param(closing.transaction_id));
+  db::Params sp = db::params(db::param(closing.transaction_id));
   co_await tx.query(kCompleteSession, std::move(sp));
 
   Money charged;
   if (billing == "charged") {
-    db::Params lp = args(db::param(*client_id));
+    db::Params lp = db::params(db::param(*client_id));
     co_await tx.query(kLockClient, std::move(lp));
-    db::Params cp = args(db::param(*client_id), db::param(cost->str()), db::param(std::to_string(closing.transaction_id)));
+    db::Params cp = db::params(db::param(*client_id), db::param(cost->str()), db::param(std::to_string(closing.transaction_id)));
     auto c = co_await tx.query(kCharge, std::move(cp));
     if (!c.empty()) charged = *cost;
   }

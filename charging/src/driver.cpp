@@ -34,13 +34,13 @@ const std::string& available_sql() {
 
 asio::awaitable<std::string> Service::driver_id_tag(const std::string& client_id) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    db::Params p = args(db::param(client_id));
+    db::Params p = db::params(db::param(client_id));
     auto res = co_await impl_->pool.query(
         "SELECT id_tag FROM id_tags WHERE client_id = $1 AND status = 'Accepted' "
         "AND (expiry_date IS NULL OR expiry_date > now()) ORDER BY created_at LIMIT 1",
         std::move(p));
     if (!res.empty()) co_return std::string(res.get(0, 0));
-    db::Params ip = args(db::param(random_tag()), db::param(client_id));
+    db::Params ip = db::params(db::param(random_tag()), db::param(client_id));
     co_await impl_->pool.query("INSERT INTO id_tags (id_tag, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                std::move(ip));
   }
@@ -54,9 +54,9 @@ asio::awaitable<PendingSession> Service::open_session(const std::string& client_
   const Config& cfg = impl_->config;
   co_await impl_->pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
     // One open session per connector: serialise concurrent starts on it.
-    db::Params lp = args(db::param(station_id + "/" + std::to_string(connector_id)));
+    db::Params lp = db::params(db::param(station_id + "/" + std::to_string(connector_id)));
     co_await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", std::move(lp));
-    db::Params ap = args(db::param(client_id));
+    db::Params ap = db::params(db::param(client_id));
     auto a = co_await tx.query(available_sql(), std::move(ap));
     if (a.empty()) throw Refused(Refused::Kind::NotFound, "client_not_found", "no client account");
     const Money available = Money::from_db(a.get(0, 0));
@@ -66,13 +66,13 @@ asio::awaitable<PendingSession> Service::open_session(const std::string& client_
                         cfg.min_balance_to_start.str() + " to start charging");
 
     // A pending session the station never started no longer holds the connector.
-    db::Params ep = args(db::param(station_id), db::param(connector_id));
+    db::Params ep = db::params(db::param(station_id), db::param(connector_id));
     co_await tx.query(
         "UPDATE charging_sessions SET status = 'failed', updated_at = now(), "
         "failure_reason = coalesce(failure_reason, 'the station did not start the session in time') "
         "WHERE station_id = $1 AND connector_id = $2 AND status = 'pending' AND pending_until < now()",
         std::move(ep));
-    db::Params bp = args(db::param(station_id), db::param(connector_id));
+    db::Params bp = db::params(db::param(station_id), db::param(connector_id));
     auto busy = co_await tx.query(
         "SELECT 1 FROM charging_sessions WHERE station_id = $1 AND connector_id = $2 AND status IN ('pending', 'active') "
         "AND (transaction_id IS NULL OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = transaction_id AND " +
@@ -80,14 +80,14 @@ asio::awaitable<PendingSession> Service::open_session(const std::string& client_
         std::move(bp));
     if (!busy.empty()) throw Refused(Refused::Kind::ConnectorBusy, "connector_busy", "connector already has a session");
 
-    db::Params pp = args(db::param(station_id));
+    db::Params pp = db::params(db::param(station_id));
     auto price = co_await tx.query("SELECT price_per_kwh::text FROM stations WHERE id = $1", std::move(pp));
     if (price.empty()) throw Refused(Refused::Kind::NotFound, "station_not_found", "no such station");
     out.reserved = rules::reservation(available, cfg.min_balance_to_start, limits, Money::from_db(price.get(0, 0)));
 
     const db::Param limit_kwh = limits.energy_wh ? db::param(common::format_decimal(*limits.energy_wh, 3)) : db::null();
     const db::Param limit_amount = limits.amount ? db::param(limits.amount->str()) : db::null();
-    db::Params ip = args(db::param(client_id), db::param(station_id), db::param(connector_id), db::param(out.id_tag),
+    db::Params ip = db::params(db::param(client_id), db::param(station_id), db::param(connector_id), db::param(out.id_tag),
                          limit_kwh, limit_amount, db::param(out.reserved.str()),
                          db::param(static_cast<std::int64_t>(cfg.pending_timeout.count())));
     auto ins = co_await tx.query(
@@ -109,7 +109,7 @@ asio::awaitable<std::string> Service::remote_start_result(const std::string& ses
                                                          : "failed";
   // Only a still-pending session changes: StartTransaction may have activated it already
   // (stations often send it before the CALLRESULT).
-  db::Params p = args(db::param(session_id), db::param(label), db::param(ends), db::param(detail),
+  db::Params p = db::params(db::param(session_id), db::param(label), db::param(ends), db::param(detail),
                       db::param(static_cast<std::int64_t>(impl_->config.pending_timeout.count())));
   auto r = co_await impl_->pool.query(
       "UPDATE charging_sessions SET station_answer = $2, updated_at = now(), "
@@ -122,7 +122,7 @@ asio::awaitable<std::string> Service::remote_start_result(const std::string& ses
 }
 
 asio::awaitable<StopTarget> Service::stop_target(const std::string& client_id, const std::string& session_id) {
-  db::Params p = args(db::param(session_id), db::param(client_id));
+  db::Params p = db::params(db::param(session_id), db::param(client_id));
   auto res = co_await impl_->pool.query(
       "SELECT s.status, s.station_id, s.transaction_id, t.status FROM charging_sessions s "
       "LEFT JOIN transactions t ON t.id = s.transaction_id WHERE s.id = $1 AND s.client_id = $2",
@@ -137,7 +137,7 @@ asio::awaitable<StopTarget> Service::stop_target(const std::string& client_id, c
 }
 
 asio::awaitable<void> Service::stop_requested(const std::string& session_id) {
-  db::Params p = args(db::param(session_id));
+  db::Params p = db::params(db::param(session_id));
   co_await impl_->pool.query(
       "UPDATE charging_sessions SET stop_requested_at = coalesce(stop_requested_at, now()), updated_at = now() "
       "WHERE id = $1",
@@ -145,7 +145,7 @@ asio::awaitable<void> Service::stop_requested(const std::string& session_id) {
 }
 
 asio::awaitable<bool> Service::claim_auto_stop(int transaction_id, const std::string& reason) {
-  db::Params p = args(db::param(transaction_id), db::param(reason));
+  db::Params p = db::params(db::param(transaction_id), db::param(reason));
   auto r = co_await impl_->pool.query(
       "UPDATE charging_sessions SET stop_requested_at = now(), auto_stop_reason = $2, updated_at = now() "
       "WHERE transaction_id = $1 AND stop_requested_at IS NULL RETURNING id",
@@ -154,7 +154,7 @@ asio::awaitable<bool> Service::claim_auto_stop(int transaction_id, const std::st
 }
 
 asio::awaitable<void> Service::release_auto_stop(int transaction_id) {
-  db::Params p = args(db::param(transaction_id));
+  db::Params p = db::params(db::param(transaction_id));
   co_await impl_->pool.query(
       "UPDATE charging_sessions SET stop_requested_at = NULL, auto_stop_reason = NULL WHERE transaction_id = $1",
       std::move(p));

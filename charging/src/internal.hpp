@@ -10,16 +10,6 @@
 
 namespace evp::charging {
 
-/// Statement parameters as a named value: GCC 12 miscompiles braced lists and conditional
-/// temporaries inside a co_await expression, so `tx.query(sql, args(a, b))` built beforehand.
-template <class... A>
-db::Params args(A&&... a) {
-  db::Params p;
-  p.reserve(sizeof...(a));
-  (p.emplace_back(std::forward<A>(a)), ...);
-  return p;
-}
-
 /// RFC 3339 text in UTC as SQL selects it: to_char(<col> AT TIME ZONE 'UTC', kUtcFormat).
 inline constexpr const char* kUtcFormat = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 

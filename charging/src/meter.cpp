@@ -54,7 +54,7 @@ asio::awaitable<void> store_samples(db::Connection& tx, std::string_view station
     value.emplace_back(s.value);
   }
   const db::Param tx_id = transaction_id ? db::param(*transaction_id) : db::null();
-  db::Params p = args(db::param(station_id), db::param(connector_id), tx_id, db::param(db::text_array(ts)),
+  db::Params p = db::params(db::param(station_id), db::param(connector_id), tx_id, db::param(db::text_array(ts)),
                       db::param(db::text_array(measurand)), db::param(db::text_array(phase)),
                       db::param(db::text_array(unit)), db::param(db::text_array(context)),
                       db::param(db::text_array(location)), db::param(db::text_array(format)),
@@ -76,7 +76,7 @@ asio::awaitable<MeterResult> Service::meter_values(const MeterRequest& req) {
     co_await store_samples(tx, req.station_id, req.connector_id, req.transaction_id, req.samples);
     if (!req.transaction_id) co_return;
     const int id = *req.transaction_id;
-    db::Params lp = args(db::param(id), db::param(req.station_id));
+    db::Params lp = db::params(db::param(id), db::param(req.station_id));
     auto t = co_await tx.query(kLock, std::move(lp));
     if (t.empty()) co_return;  // unknown or finished transaction: values are stored, nothing to count
     const std::int64_t start = t.get_int(0, 0);
@@ -98,11 +98,11 @@ asio::awaitable<MeterResult> Service::meter_values(const MeterRequest& req) {
       last = wh;
     }
     // Any MeterValues of the transaction is a sign of life (the sweeper leaves it alone).
-    db::Params ap = args(db::param(id), db::param(last));
+    db::Params ap = db::params(db::param(id), db::param(last));
     co_await tx.query(kAdvance, std::move(ap));
     if (last == before) co_return;
 
-    db::Params qp = args(db::param(id));
+    db::Params qp = db::params(db::param(id));
     auto r = co_await tx.query(limits_sql(), std::move(qp));
     if (r.empty() || r.get_bool(0, 2)) co_return;  // a stop is under way already
     const std::int64_t energy = last - start;

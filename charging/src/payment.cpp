@@ -13,19 +13,19 @@ asio::awaitable<Credit> Service::credit_payment(const std::string& payment_id, c
   co_await impl_->pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
     outbox.reset();
     out = {};
-    db::Params lp = args(db::param(client_id));
+    db::Params lp = db::params(db::param(client_id));
     auto client = co_await tx.query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE", std::move(lp));
     if (client.empty()) throw Refused(Refused::Kind::NotFound, "client_not_found", "no client with this user_id");
     // The payments primary key and the ledger's (kind, reference) key make a replay credit
     // nothing; the replay is answered with the first delivery's result.
-    db::Params ip = args(db::param(payment_id), db::param(client_id), db::param(amount_text), db::param(currency),
+    db::Params ip = db::params(db::param(payment_id), db::param(client_id), db::param(amount_text), db::param(currency),
                          db::param(raw));
     auto ins = co_await tx.query(
         "INSERT INTO payments (id, client_id, amount, currency, raw) VALUES ($1, $2, $3::numeric, $4, $5::jsonb) "
         "ON CONFLICT (id) DO NOTHING RETURNING id",
         std::move(ip));
     if (ins.empty()) {
-      db::Params pp = args(db::param(payment_id));
+      db::Params pp = db::params(db::param(payment_id));
       auto prev = co_await tx.query(
           "SELECT p.client_id, p.amount::text, l.balance_after::text FROM payments p "
           "LEFT JOIN balance_ledger l ON l.kind = 'payment' AND l.reference = p.id WHERE p.id = $1",
@@ -36,12 +36,12 @@ asio::awaitable<Credit> Service::credit_payment(const std::string& payment_id, c
       out.new_balance = Money::from_db(prev.get(0, 2));
       co_return;
     }
-    db::Params up = args(db::param(client_id), db::param(amount_text));
+    db::Params up = db::params(db::param(client_id), db::param(amount_text));
     auto bal = co_await tx.query(
         "UPDATE clients SET balance = balance + $2::numeric, updated_at = now() WHERE id = $1 RETURNING balance::text",
         std::move(up));
     out.new_balance = Money::from_db(bal.get(0, 0));
-    db::Params lp2 = args(db::param(client_id), db::param(amount_text), db::param(payment_id),
+    db::Params lp2 = db::params(db::param(client_id), db::param(amount_text), db::param(payment_id),
                           db::param(out.new_balance.str()));
     co_await tx.query(
         "INSERT INTO balance_ledger (client_id, amount, kind, reference, balance_after) "

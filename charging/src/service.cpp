@@ -38,7 +38,7 @@ void Outbox::wake() const {
 
 asio::awaitable<void> record_event(db::Connection& tx, std::string_view station_id, std::string_view kind,
                                    const nlohmann::json& detail) {
-  db::Params p = args(db::param(station_id), db::param(kind), db::param(detail.dump()));
+  db::Params p = db::params(db::param(station_id), db::param(kind), db::param(detail.dump()));
   co_await tx.query("INSERT INTO station_events (station_id, kind, detail) VALUES ($1, $2, $3::jsonb)", std::move(p));
 }
 
@@ -116,7 +116,7 @@ asio::awaitable<int> Service::sweep() {
   closed += expired.rows();
 
   if (impl_->config.stale_transaction_after.count() <= 0) co_return closed;
-  db::Params p = args(db::param(static_cast<std::int64_t>(impl_->config.stale_transaction_after.count())));
+  db::Params p = db::params(db::param(static_cast<std::int64_t>(impl_->config.stale_transaction_after.count())));
   auto stale = co_await impl_->pool.query(kStale, std::move(p));
   for (int i = 0; i < stale.rows(); ++i) {
     Closing c;
@@ -130,7 +130,7 @@ asio::awaitable<int> Service::sweep() {
     co_await impl_->pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
       outbox.reset();
       outcome.clear();
-      db::Params lp = args(db::param(c.transaction_id));
+      db::Params lp = db::params(db::param(c.transaction_id));
       auto locked = co_await tx.query(kLockActive, std::move(lp));
       if (locked.empty()) co_return;  // stopped meanwhile
       outcome = co_await close_transaction(impl_->config, tx, outbox, c);

@@ -58,7 +58,7 @@ asio::awaitable<StartResult> Service::start_transaction(const StartRequest& req)
     const Authorization tag = co_await lookup_tag(tx, req.id_tag, /*check_concurrent=*/false);
     const db::Param client = tag.client_id ? db::param(*tag.client_id) : db::null();
     const db::Param reservation = req.reservation_id ? db::param(*req.reservation_id) : db::null();
-    db::Params ip = args(db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag), client,
+    db::Params ip = db::params(db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag), client,
                          reservation, db::param(req.meter_start), db::param(timestamp));
     auto ins = co_await tx.query(kInsert, std::move(ip));
     if (ins.empty()) throw db::Error("StartTransaction from unregistered station " + req.station_id);
@@ -66,7 +66,7 @@ asio::awaitable<StartResult> Service::start_transaction(const StartRequest& req)
     out.replay = !ins.get_bool(0, 1);
 
     if (!out.replay) {
-      db::Params op = args(db::param(req.station_id), db::param(req.connector_id), db::param(out.transaction_id));
+      db::Params op = db::params(db::param(req.station_id), db::param(req.connector_id), db::param(out.transaction_id));
       auto older = co_await tx.query(kOlderOnConnector, std::move(op));
       for (int i = 0; i < older.rows(); ++i) {
         Closing c;
@@ -87,16 +87,16 @@ asio::awaitable<StartResult> Service::start_transaction(const StartRequest& req)
     std::optional<std::string> client_id;
     bool app_started = false;
     if (out.replay) {
-      db::Params rp = args(db::param(out.transaction_id));
+      db::Params rp = db::params(db::param(out.transaction_id));
       auto s = co_await tx.query(kSessionOf, std::move(rp));
       app_started = !s.empty() && s.get_bool(0, 0);
     } else {
-      db::Params cp = args(db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag),
+      db::Params cp = db::params(db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag),
                            db::param(out.transaction_id));
       auto s = co_await tx.query(kClaimPending, std::move(cp));
       app_started = !s.empty();
       if (s.empty()) {
-        db::Params np = args(client, db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag),
+        db::Params np = db::params(client, db::param(req.station_id), db::param(req.connector_id), db::param(req.id_tag),
                              db::param(out.transaction_id));
         s = co_await tx.query(kCreateSession, std::move(np));
       }
@@ -110,12 +110,12 @@ asio::awaitable<StartResult> Service::start_transaction(const StartRequest& req)
     if (out.replay) co_return;  // the same id, no second session, no second notification
 
     if (client_id && client_id != tag.client_id) {
-      db::Params up = args(db::param(out.transaction_id), db::param(*client_id));
+      db::Params up = db::params(db::param(out.transaction_id), db::param(*client_id));
       co_await tx.query("UPDATE transactions SET client_id = $2 WHERE id = $1", std::move(up));
     }
 
     if (out.authorization.status != TagStatus::Accepted || !outbox.enabled()) co_return;
-    db::Params sp = args(db::param(req.station_id));
+    db::Params sp = db::params(db::param(req.station_id));
     auto info = co_await tx.query(kStationInfo, std::move(sp));
     const push::events::Station st{req.station_id, std::string(info.get(0, 0))};
     // Notifications are locals, not temporaries in the co_await expression (GCC 12).

@@ -31,7 +31,7 @@ asio::awaitable<StopResult> Service::stop_transaction(const StopRequest& req) {
     out = {};
     if (req.id_tag) out.authorization = co_await lookup_tag(tx, *req.id_tag, /*check_concurrent=*/false);
 
-    db::Params lp = args(db::param(req.transaction_id), db::param(req.station_id));
+    db::Params lp = db::params(db::param(req.transaction_id), db::param(req.station_id));
     auto t = co_await tx.query(kLock, std::move(lp));
     if (t.empty()) {
       // Stations replay stops of transactions the central system never saw (lost
@@ -83,7 +83,7 @@ asio::awaitable<bool> Service::connector_fault(db::Connection& tx, const std::st
                                                const std::string& error_code, const std::string& vendor_error_code) {
   Outbox outbox(impl_->push);
   if (!outbox.enabled()) co_return false;
-  db::Params p = args(db::param(station_id), db::param(connector_id));
+  db::Params p = db::params(db::param(station_id), db::param(connector_id));
   auto sessions = co_await tx.query(kActiveSessions, std::move(p));
   for (int i = 0; i < sessions.rows(); ++i) {
     const push::events::Station st{station_id, std::string(sessions.get(i, 3))};

@@ -4,14 +4,13 @@
 // started) push::Service so outbox rows stay put, and the Service driven directly.
 #include <doctest/doctest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "charging/charging.hpp"
+#include "db/run.hpp"
 #include "db/testing.hpp"
 #include "push/service.hpp"
 
@@ -23,18 +22,7 @@ using nlohmann::json;
 inline constexpr const char* kOwner = "11111111-1111-4111-8111-111111111111";
 inline constexpr const char* kClient = "22222222-2222-4222-8222-222222222222";
 
-/// Runs `aw` to completion on `io`; a test that would hang fails after 60 s instead.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> aw) {
-  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("coroutine did not finish within 60 s");
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(100));
-  }
-  return fut.get();
-}
+using db::testing::run;
 
 inline TimePoint at(const std::string& rfc3339) { return common::parse_datetime(rfc3339).value(); }
 

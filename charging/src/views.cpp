@@ -58,17 +58,17 @@ SessionView session_of(const db::Result& r, int i) {
 
 asio::awaitable<std::optional<SessionView>> Service::session(const std::string& client_id,
                                                              const std::string& session_id) {
-  db::Params p = args(db::param(session_id), db::param(client_id));
+  db::Params p = db::params(db::param(session_id), db::param(client_id));
   auto r = co_await impl_->pool.query(session_select() + "WHERE s.id = $1 AND s.client_id = $2", std::move(p));
   if (r.empty()) co_return std::nullopt;
   co_return session_of(r, 0);
 }
 
 asio::awaitable<SessionPage> Service::history(const std::string& client_id, std::int64_t limit, std::int64_t offset) {
-  db::Params p = args(db::param(client_id), db::param(limit), db::param(offset));
+  db::Params p = db::params(db::param(client_id), db::param(limit), db::param(offset));
   auto r = co_await impl_->pool.query(
       session_select() + "WHERE s.client_id = $1 ORDER BY s.created_at DESC, s.id LIMIT $2 OFFSET $3", std::move(p));
-  db::Params cp = args(db::param(client_id));
+  db::Params cp = db::params(db::param(client_id));
   auto total = co_await impl_->pool.query("SELECT count(*) FROM charging_sessions WHERE client_id = $1", std::move(cp));
   SessionPage page;
   for (int i = 0; i < r.rows(); ++i) page.items.push_back(session_of(r, i));
@@ -77,14 +77,14 @@ asio::awaitable<SessionPage> Service::history(const std::string& client_id, std:
 }
 
 asio::awaitable<std::optional<Money>> Service::balance(const std::string& client_id) {
-  db::Params p = args(db::param(client_id));
+  db::Params p = db::params(db::param(client_id));
   auto r = co_await impl_->pool.query("SELECT balance::text FROM clients WHERE id = $1", std::move(p));
   if (r.empty()) co_return std::nullopt;
   co_return Money::from_db(r.get(0, 0));
 }
 
 asio::awaitable<std::optional<Money>> Service::available_balance(const std::string& client_id) {
-  db::Params p = args(db::param(client_id));
+  db::Params p = db::params(db::param(client_id));
   auto r = co_await impl_->pool.query("SELECT greatest(least(c.balance - " + held_by_sessions_sql("NULL") +
                                           ", 1e13), -1e13)::numeric(16,2)::text FROM clients c WHERE c.id = $1",
                                       std::move(p));
@@ -94,7 +94,7 @@ asio::awaitable<std::optional<Money>> Service::available_balance(const std::stri
 
 asio::awaitable<std::vector<LedgerEntry>> Service::ledger(const std::string& client_id, std::int64_t limit,
                                                           std::int64_t offset) {
-  db::Params p = args(db::param(client_id), db::param(limit), db::param(offset));
+  db::Params p = db::params(db::param(client_id), db::param(limit), db::param(offset));
   auto r = co_await impl_->pool.query(
       "SELECT id, amount::text, kind, reference, balance_after::text, " + utc("created_at") +
           " FROM balance_ledger WHERE client_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
@@ -110,7 +110,7 @@ asio::awaitable<std::vector<OwnerTransaction>> Service::owner_transactions(const
                                                                            const std::optional<std::string>& station_id,
                                                                            std::int64_t limit, std::int64_t offset) {
   const db::Param station = station_id ? db::param(*station_id) : db::null();
-  db::Params p = args(db::param(owner_id), station, db::param(limit), db::param(offset));
+  db::Params p = db::params(db::param(owner_id), station, db::param(limit), db::param(offset));
   auto r = co_await impl_->pool.query(
       "SELECT t.id, t.station_id, t.connector_id, t.status, " + utc("t.start_timestamp") + ", " +
           utc("t.stop_timestamp") +
@@ -156,14 +156,14 @@ asio::awaitable<Revenue> Service::owner_revenue(const std::string& owner_id, con
       "count(t.id) FILTER (WHERE t.billing IN ('unpaid', 'suspect')) ";
   const db::Param f = from ? db::param(*from) : db::null();
   const db::Param u = to ? db::param(*to) : db::null();
-  db::Params p = args(db::param(owner_id), f, u);
+  db::Params p = db::params(db::param(owner_id), f, u);
   auto per = co_await impl_->pool.query(
       "SELECT s.id, s.display_name, " + kSums +
           "FROM stations s JOIN locations l ON l.id = s.location_id "
           "LEFT JOIN transactions t ON t.station_id = s.id AND t.status = 'completed' " +
           kWindow + "WHERE l.user_id = $1 GROUP BY s.id ORDER BY s.id",
       std::move(p));
-  db::Params tp = args(db::param(owner_id), f, u);
+  db::Params tp = db::params(db::param(owner_id), f, u);
   auto total = co_await impl_->pool.query(
       "SELECT " + kSums +
           "FROM transactions t JOIN stations s ON s.id = t.station_id JOIN locations l ON l.id = s.location_id "
@@ -186,7 +186,7 @@ asio::awaitable<std::vector<SessionEvent>> Service::events(const std::optional<s
       "('transaction_superseded', 'transaction_swept', 'suspect_session', 'unpaid_session', 'late_stop', "
       "'unknown_transaction_stop', 'meter_backwards')";
   const db::Param k = kind ? db::param(*kind) : db::null();
-  db::Params p = args(k, db::param(limit));
+  db::Params p = db::params(k, db::param(limit));
   auto r = co_await impl_->pool.query("SELECT id, station_id, kind, detail::text, " + utc("created_at") +
                                           " FROM station_events WHERE kind IN " + kKinds +
                                           " AND ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2",

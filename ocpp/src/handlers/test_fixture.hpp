@@ -11,6 +11,7 @@
 #include <string>
 
 #include "charging/charging.hpp"
+#include "db/run.hpp"
 #include "db/testing.hpp"
 #include "handlers/handlers.hpp"
 #include "push/service.hpp"
@@ -24,16 +25,7 @@ inline constexpr const char* kOwner = "11111111-1111-4111-8111-111111111111";
 inline constexpr const char* kClient = "22222222-2222-4222-8222-222222222222";
 inline constexpr const char* kStation = "CP-1";
 
-/// Runs `aw` to completion on `io` (which may have other work queued, e.g. pool sockets).
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> aw) {
-  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (io.stopped()) io.restart();
-    io.run_one();
-  }
-  return fut.get();
-}
+using db::testing::run;
 
 struct Fixture {
   db::testing::TempDatabase tdb;
