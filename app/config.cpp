@@ -62,6 +62,24 @@ ocpp::Config ocpp_config_from_env(const common::Env& env) {
       std::chrono::milliseconds(env.integer("OCPP_LAST_SEEN_FLUSH_MS", c.last_seen_flush.count(), 10, 600'000));
   c.offline_notify_interval =
       env.seconds("STATION_OFFLINE_NOTIFY_INTERVAL", c.offline_notify_interval, seconds(0), seconds(7 * 86400));
+  c.max_connections = static_cast<std::size_t>(
+      env.integer("OCPP_MAX_CONNECTIONS", static_cast<std::int64_t>(c.max_connections), 0, 10'000'000));
+  c.max_connections_per_address = static_cast<std::size_t>(env.integer(
+      "OCPP_MAX_CONNECTIONS_PER_ADDRESS", static_cast<std::int64_t>(c.max_connections_per_address), 0, 10'000'000));
+  c.auth_failures_per_station = static_cast<std::uint32_t>(
+      env.integer("OCPP_AUTH_FAILURES_PER_STATION", c.auth_failures_per_station, 0, 1'000'000));
+  c.auth_failures_per_address = static_cast<std::uint32_t>(
+      env.integer("OCPP_AUTH_FAILURES_PER_ADDRESS", c.auth_failures_per_address, 0, 100'000'000));
+  c.auth_failure_window = std::chrono::duration_cast<std::chrono::milliseconds>(
+      env.seconds("OCPP_AUTH_FAILURE_WINDOW", std::chrono::duration_cast<seconds>(c.auth_failure_window), seconds(1),
+                  seconds(86400)));
+  c.auth_concurrency = static_cast<std::size_t>(
+      env.integer("OCPP_AUTH_CONCURRENCY", static_cast<std::int64_t>(c.auth_concurrency), 1, 1000));
+  try {
+    c.trusted_proxies = common::TrustedProxies::parse(env.str("TRUSTED_PROXIES", ""));
+  } catch (const std::invalid_argument& e) {
+    throw common::ConfigError("TRUSTED_PROXIES", e.what());
+  }
   return c;
 }
 
@@ -78,6 +96,8 @@ push::Config push_config_from_env(const common::Env& env, const std::string& env
   c.allow_insecure_endpoints = env.boolean("PUSH_ALLOW_INSECURE_ENDPOINTS", false);
   c.ca_file = env.str("PUSH_CA_FILE", "");
   c.workers = static_cast<int>(env.integer("PUSH_WORKERS", c.workers, 1, 64));
+  c.dns_threads = static_cast<std::size_t>(env.integer("PUSH_DNS_THREADS", static_cast<std::int64_t>(c.dns_threads), 1, 64));
+  c.dns_timeout = std::chrono::milliseconds(env.integer("PUSH_DNS_TIMEOUT_MS", c.dns_timeout.count(), 100, 120'000));
   if (!c.enabled) return c;
   std::string missing;
   if (c.vapid_private_key.empty()) missing = "VAPID_PRIVATE_KEY";
@@ -117,6 +137,7 @@ AppConfig config_from_env(const common::Env& env) {
   c.push = push_config_from_env(env, c.environment);
   c.charging = charging_config_from_env(env);
   c.api = api::config_from_env(env);
+  c.api.push_dns_timeout = c.push.dns_timeout;
   return c;
 }
 

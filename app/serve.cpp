@@ -2,6 +2,7 @@
 // Migrations are not applied here (scripts/run calls `evpower migrate` first) so that
 // several server processes never race to migrate one database.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,11 +31,48 @@ std::string host_for_url(const std::string& address) {
   if (address.find(':') != std::string::npos) return "[" + address + "]";
   return address;
 }
+
+// Each station and REST client is a socket: the usual soft limit (1024) would make accept()
+// fail long before the connection caps. Raised to the hard limit, which only root could
+// raise further.
+void raise_fd_limit(std::size_t wanted) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    const auto before = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      spdlog::warn("cannot raise the open-file limit from {} to {}", before, rl.rlim_max);
+      ::getrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
+  spdlog::info("open-file limit {}", static_cast<std::uint64_t>(rl.rlim_cur));
+  if (rl.rlim_cur != RLIM_INFINITY && wanted + 128 > rl.rlim_cur)
+    spdlog::warn("open-file limit {} is below the connection caps ({} sockets): raise `ulimit -Hn`",
+                 static_cast<std::uint64_t>(rl.rlim_cur), wanted);
+}
+
+// The io_context with a way to destroy its pending work early. Destroying it (or calling
+// shutdown()) destroys the coroutines still suspended on it; they reference the services
+// (central system, API, push, pool), so that must happen while those still exist.
+class EventLoop : public asio::io_context {
+ public:
+  using asio::io_context::io_context;
+  void destroy_pending_work() { shutdown(); }
+};
+
+// Destroys the loop's pending work when it goes out of scope: declared after the services,
+// it runs before their destructors.
+struct PendingWorkReaper {
+  EventLoop& loop;
+  ~PendingWorkReaper() { loop.destroy_pending_work(); }
+};
 }  // namespace
 
 int serve(const common::Env& env) {
   auto cfg = config_from_env(env);
-  asio::io_context io(1);
+  raise_fd_limit(cfg.ocpp.max_connections + cfg.api.max_connections + cfg.db.pool_size);
+  EventLoop io(1);
 
   db::Pool pool(io.get_executor(), cfg.db);
   run_async(io, pool.start());
@@ -78,7 +116,7 @@ int serve(const common::Env& env) {
           co_await charging.stop();          // no sweep in progress
           if (push) co_await push->drain();  // in-flight pushes recorded
           pool.stop();
-          io.stop();
+          io.stop();  // what is still running gets a short grace period below
         },
         [&](std::exception_ptr e) {
           if (e) {
@@ -91,7 +129,15 @@ int serve(const common::Env& env) {
           }
         });
   });
+  // Declared last, so destroyed first: the loop's leftover coroutines go while every
+  // service they refer to still exists.
+  PendingWorkReaper reaper{io};
   io.run();
+  // Coroutines that were still running (a REST request waiting for a station, a retry
+  // sleep) finish now that everything they talk to is closed; whatever is left after the
+  // grace period is destroyed by the reaper, before the services it refers to.
+  io.restart();
+  io.run_for(std::chrono::seconds(2));
   spdlog::info("stopped");
   return 0;
 }

@@ -48,6 +48,21 @@ Config config_from_env(const common::Env& env) {
   c.metrics_token = env.str("API_METRICS_TOKEN", "");
   c.auto_create_clients = env.boolean("API_AUTO_CREATE_CLIENTS", c.auto_create_clients);
   c.allow_insecure_push_endpoints = env.boolean("PUSH_ALLOW_INSECURE_ENDPOINTS", false);
+  c.max_connections = static_cast<std::size_t>(
+      env.integer("API_MAX_CONNECTIONS", static_cast<std::int64_t>(c.max_connections), 0, 10'000'000));
+  c.max_connections_per_address = static_cast<std::size_t>(env.integer(
+      "API_MAX_CONNECTIONS_PER_ADDRESS", static_cast<std::int64_t>(c.max_connections_per_address), 0, 10'000'000));
+  c.max_subscriptions_per_user = static_cast<std::size_t>(env.integer(
+      "API_MAX_SUBSCRIPTIONS_PER_USER", static_cast<std::int64_t>(c.max_subscriptions_per_user), 0, 100'000));
+  c.subscribe_per_hour =
+      static_cast<std::uint32_t>(env.integer("API_SUBSCRIBE_PER_HOUR", c.subscribe_per_hour, 0, 1'000'000));
+  c.test_push_per_hour =
+      static_cast<std::uint32_t>(env.integer("API_TEST_PUSH_PER_HOUR", c.test_push_per_hour, 0, 1'000'000));
+  try {
+    c.trusted_proxies = common::TrustedProxies::parse(env.str("TRUSTED_PROXIES", ""));
+  } catch (const std::invalid_argument& e) {
+    throw common::ConfigError("TRUSTED_PROXIES", e.what());
+  }
   return c;
 }
 

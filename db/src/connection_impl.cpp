@@ -271,10 +271,16 @@ asio::awaitable<Result> ConnectionImpl::script(std::string_view sql) {
   if (broken()) throw Error("connection is broken", {}, true);
   busy_ = true;
   ++shared_.stats.queries;
+  // BEGIN, COMMIT and ROLLBACK are round trips like any other: a server that stops
+  // answering must not park a transaction (and its lease) forever. While connecting, the
+  // connect deadline is already armed and covers the session settings.
+  const bool own_deadline = connected_;
+  if (own_deadline) arm_deadline(query_deadline_);
   std::string text(sql);
   if (PQsendQuery(conn_, text.c_str()) == 0) fail_connection("send failed");
   co_await flush();
   Result r = co_await collect(sql);
+  if (own_deadline) disarm_deadline();
   busy_ = false;
   co_return r;
 }

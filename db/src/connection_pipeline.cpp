@@ -84,6 +84,9 @@ asio::awaitable<void> ConnectionImpl::read_pipeline() {
   try {
     while (!inflight_.empty()) {
       auto p = inflight_.front();
+      // A bound per statement, as on leased connections: a server that stops answering
+      // fails every waiter instead of parking them forever.
+      arm_deadline(query_deadline_);
       // Each command's results end with a NULL; the Sync that follows gives PIPELINE_SYNC.
       for (int c = 0; c < p->commands; ++c) {
         while (PGresult* res = co_await next_result()) {
@@ -121,6 +124,7 @@ asio::awaitable<void> ConnectionImpl::read_pipeline() {
   } catch (const Error& e) {
     lost = e;
   }
+  disarm_deadline();
   reader_running_ = false;
   if (lost) fail_pending(Error(lost->what(), lost->sqlstate(), true));
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/env.hpp"
+#include "common/trusted_proxies.hpp"
 #include "db/db.hpp"
 
 namespace evp::ocpp {
@@ -47,6 +48,18 @@ struct Config {
   bool auto_create_clients = true;
   /// Development/testing only: accept http:// and private-address push endpoints.
   bool allow_insecure_push_endpoints = false;
+  /// Deadline of a subscription endpoint's DNS lookup (PUSH_DNS_TIMEOUT_MS).
+  std::chrono::milliseconds push_dns_timeout{5000};
+
+  // Limits a hostile client meets (0 switches a cap or rate limit off).
+  std::size_t max_connections = 10000;          ///< open REST sockets (API_MAX_CONNECTIONS)
+  std::size_t max_connections_per_address = 256;  ///< per client address; trusted proxies exempt
+  std::size_t max_subscriptions_per_user = 20;  ///< push subscriptions one user may hold
+  std::uint32_t subscribe_per_hour = 60;        ///< POST /notifications/subscribe per user
+  std::uint32_t test_push_per_hour = 10;        ///< POST /notifications/test per user
+  /// Our reverse proxies (TRUSTED_PROXIES): exempt from the per-address cap, and their
+  /// X-Forwarded-For address is the client's in the logs.
+  common::TrustedProxies trusted_proxies;
 };
 
 /// Reads API_* / JWT_* / PAYMENT_* variables (see .env.example); throws common::ConfigError.

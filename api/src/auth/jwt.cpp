@@ -188,6 +188,15 @@ JwtResult JwtVerifier::verify(std::string_view token) const {
 }
 
 JwtResult JwtVerifier::verify(std::string_view token, std::int64_t now) const {
+  // Whatever a token contains, the answer is "refused" (401), never an exception (500).
+  try {
+    return check(token, now);
+  } catch (const std::exception&) {
+    return fail("malformed token");
+  }
+}
+
+JwtResult JwtVerifier::check(std::string_view token, std::int64_t now) const {
   auto d1 = token.find('.');
   auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
@@ -198,7 +207,9 @@ JwtResult JwtVerifier::verify(std::string_view token, std::int64_t now) const {
   if (!header || !payload || !sig) return fail("malformed token: parts are not base64url JSON");
   if (header->contains("crit")) return fail("token uses unsupported critical header parameters");
 
-  std::string alg = header->value("alg", "");
+  auto alg_member = header->find("alg");
+  if (alg_member == header->end() || !alg_member->is_string()) return fail("malformed token: 'alg' must be a string");
+  const std::string alg = alg_member->get<std::string>();
   std::string_view signing_input = token.substr(0, d2);
   if (alg == "HS256") {
     if (secret_.empty()) return fail("HS256 tokens are not accepted");

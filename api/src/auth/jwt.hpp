@@ -41,6 +41,8 @@ class JwtVerifier {
 
  private:
   struct Key;
+  JwtResult check(std::string_view token, std::int64_t now_unix) const;
+
   std::string secret_;
   std::string audience_;
   std::int64_t leeway_;

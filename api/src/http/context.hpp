@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/server.hpp"
+#include "common/resolver.hpp"
 #include "http/router.hpp"
 
 namespace evp::api {
@@ -20,6 +21,7 @@ namespace evp::api {
 namespace http = boost::beast::http;
 class JwtVerifier;
 class Metrics;
+struct RestLimits;
 
 /// A failure a handler reports to the caller: becomes {"success":false,"error":{code,message}}.
 class ApiError : public std::runtime_error {
@@ -34,11 +36,18 @@ class ApiError : public std::runtime_error {
   const std::string& code() const { return code_; }
   /// Extra fields for error.details (e.g. the session id of a rejected start); null if none.
   const nlohmann::json& details() const { return details_; }
+  /// Seconds for a Retry-After header (429, 503); 0 = none.
+  std::int64_t retry_after() const { return retry_after_; }
+  ApiError& with_retry_after(std::int64_t seconds) {
+    retry_after_ = seconds;
+    return *this;
+  }
 
  private:
   http::status status_;
   std::string code_;
   nlohmann::json details_;
+  std::int64_t retry_after_ = 0;
 };
 
 /// 400 naming the field.
@@ -64,6 +73,9 @@ struct Services {
   const JwtVerifier& jwt;
   Metrics& metrics;
   charging::Service& charging;
+  RestLimits& limits;
+  /// Subscription endpoints are looked up here (own threads and deadline).
+  common::Resolver& resolver;
 };
 
 struct User {

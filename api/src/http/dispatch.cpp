@@ -7,6 +7,7 @@
 
 #include "auth/jwt.hpp"
 #include "charging/charging.hpp"
+#include "common/utf8.hpp"
 #include "db/db.hpp"
 #include "http/metrics.hpp"
 #include "util/crypto.hpp"
@@ -92,7 +93,9 @@ boost::asio::awaitable<void> Dispatcher::authenticate(Context& ctx, Access acces
   // Anyone who signs in to the PWA is a driver: the client row is created on first use
   // (what a Supabase signup trigger would do), owners are registered by the operator.
   if (!ctx.user.client && !ctx.user.owner && svc_.config.auto_create_clients) {
-    std::string email = result.claims.value("email", "");
+    // A signed token may still carry odd claims: only a string is an email.
+    auto claim = result.claims.find("email");
+    std::string email = claim != result.claims.end() && claim->is_string() ? claim->get<std::string>() : "";
     co_await svc_.pool.query("INSERT INTO clients (id, email) VALUES ($1, nullif($2, '')) ON CONFLICT (id) DO NOTHING",
                              db::params(ctx.user.id, email));
     ctx.user.client = true;
@@ -116,6 +119,11 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
     Target target = parse_target(req.target());
     if (!target.valid || target.path.empty() || target.path.front() != '/')
       throw ApiError(http::status::bad_request, "invalid_target", "malformed request target");
+    // Decoded path and query go into SQL parameters, which PostgreSQL refuses unless they
+    // are UTF-8: refuse them here as the client's mistake they are.
+    bool utf8 = common::valid_utf8(target.path);
+    for (const auto& [k, v] : target.query) utf8 = utf8 && common::valid_utf8(k) && common::valid_utf8(v);
+    if (!utf8) throw ApiError(http::status::bad_request, "invalid_target", "request target is not valid UTF-8");
 
     auto match = router_.match(req.method(), target.path);
     if (req.method() == http::verb::options) {
@@ -161,6 +169,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
     res = error_response(&req, e.status(), e.code(), e.what(), e.details());
     if (e.status() == http::status::unauthorized)
       res.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
+    if (e.retry_after() > 0) res.set(http::field::retry_after, std::to_string(e.retry_after()));
   } catch (const charging::Refused& e) {
     // What the charging rules refuse (balance, a busy connector, someone else's session...).
     using K = charging::Refused::Kind;
@@ -184,7 +193,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
   res.prepare_payload();
 
   auto took = std::chrono::steady_clock::now() - started;
-  svc_.metrics.observe(std::string(req.method_string()), route_label, res.result_int(), took);
+  svc_.metrics.observe(req.method_string(), route_label, res.result_int(), took);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
   if (!log_error.empty())
     spdlog::error("http {} {} {} -> {} ({} us): {}", request_id, req.method_string(), route_label, res.result_int(), us,

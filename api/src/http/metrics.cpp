@@ -17,10 +17,17 @@ std::string prom_label(std::string_view v) {
   return out;
 }
 
-void Metrics::observe(const std::string& method, const std::string& route, unsigned status,
+std::string_view Metrics::method_label(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (auto m : kKnown)
+    if (m == method) return m;
+  return "other";
+}
+
+void Metrics::observe(std::string_view method, const std::string& route, unsigned status,
                       std::chrono::nanoseconds took) {
   double s = std::chrono::duration<double>(took).count();
-  auto& h = latency_[{method, route}];
+  auto& h = latency_[{std::string(method_label(method)), route}];
   for (std::size_t i = 0; i < kBuckets.size(); ++i)
     if (s <= kBuckets[i]) ++h.buckets[i];
   ++h.count;
@@ -36,6 +43,20 @@ void Metrics::render(std::string& out) const {
   out += "# HELP evp_http_connections_open HTTP connections currently open.\n";
   out += "# TYPE evp_http_connections_open gauge\n";
   out += "evp_http_connections_open " + std::to_string(connections_open_) + "\n";
+  out += "# HELP evp_http_connections_refused_total REST connections refused by a connection cap.\n";
+  out += "# TYPE evp_http_connections_refused_total counter\n";
+  out += "evp_http_connections_refused_total{cap=\"total\"} " + std::to_string(refused_total_) + "\n";
+  out += "evp_http_connections_refused_total{cap=\"address\"} " + std::to_string(refused_address_) + "\n";
+  out += "# HELP evp_http_rate_limited_total Requests refused by a per-user rate limit.\n";
+  out += "# TYPE evp_http_rate_limited_total counter\n";
+  for (const char* name : {"subscribe", "test_push"}) {
+    auto it = rate_limited_.find(name);
+    out += std::string("evp_http_rate_limited_total{limit=\"") + name + "\"} " +
+           std::to_string(it == rate_limited_.end() ? 0 : it->second) + "\n";
+  }
+  out += "# HELP evp_push_subscription_cap_refusals_total Subscriptions refused by the per-user cap.\n";
+  out += "# TYPE evp_push_subscription_cap_refusals_total counter\n";
+  out += "evp_push_subscription_cap_refusals_total " + std::to_string(subscription_cap_) + "\n";
   out += "# HELP evp_http_responses_total REST API responses by route and status.\n";
   out += "# TYPE evp_http_responses_total counter\n";
   for (const auto& [key, n] : responses_)

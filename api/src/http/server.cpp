@@ -19,7 +19,9 @@
 
 #include "auth/jwt.hpp"
 #include "http/dispatch.hpp"
+#include "common/connection_limit.hpp"
 #include "http/metrics.hpp"
+#include "http/throttle.hpp"
 #include "resources/resources.hpp"
 
 namespace evp::api {
@@ -50,22 +52,30 @@ struct Server::Impl {
        push::Service* push, Config cfg)
       : config(std::move(cfg)),
         jwt(make_verifier(config)),
-        services{io, pool, ocpp, push, config, jwt, metrics, charging},
+        limits(config),
+        resolver(io.get_executor(), common::Resolver::Options{2, 256, config.push_dns_timeout}),
+        services{io, pool, ocpp, push, config, jwt, metrics, charging, limits, resolver},
         dispatcher(services, router),
-        acceptor(io) {
+        acceptor(io),
+        connections(config.max_connections, config.max_connections_per_address) {
     for (const auto& routes : all_routes()) router.add(routes);
   }
 
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> connection(tcp::socket socket);
+  asio::awaitable<void> connection(tcp::socket socket, common::ConnectionLimiter::Slot slot);
+  asio::awaitable<void> refuse(tcp::socket socket, bool total);
 
   Config config;
   JwtVerifier jwt;
   Metrics metrics;
   Router router;
+  RestLimits limits;
+  common::Resolver resolver;
   Services services;
   Dispatcher dispatcher;
   tcp::acceptor acceptor;
+  common::ConnectionLimiter connections;
+  int refusals_in_flight = 0;
   std::set<beast::tcp_stream*> open;
   bool stopping = false;
   std::uint16_t bound_port = 0;
@@ -82,11 +92,52 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       co_await t.async_wait(kTuple);
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), connection(std::move(socket)), asio::detached);
+    beast::error_code pec;
+    auto peer = socket.remote_endpoint(pec).address();
+    if (peer.is_v6() && peer.to_v6().is_v4_mapped()) peer = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
+    common::ConnectionLimiter::Refusal refusal{};
+    auto slot = connections.try_open(pec ? std::string("?") : peer.to_string(), !pec && config.trusted_proxies.trusted(peer),
+                                     &refusal);
+    if (!slot) {
+      const bool total = refusal == common::ConnectionLimiter::Refusal::Total;
+      metrics.connection_refused(total);
+      // Answering costs a coroutine and a socket for a moment: only so many at once.
+      if (refusals_in_flight >= 64) {
+        socket.close(pec);
+        continue;
+      }
+      ++refusals_in_flight;
+      asio::co_spawn(acceptor.get_executor(), refuse(std::move(socket), total),
+                     [this](std::exception_ptr) { --refusals_in_flight; });
+      continue;
+    }
+    asio::co_spawn(acceptor.get_executor(), connection(std::move(socket), std::move(*slot)), asio::detached);
   }
 }
 
-asio::awaitable<void> Server::Impl::connection(tcp::socket socket) {
+// Over a connection cap: read the request head (briefly) so that the answer is seen and
+// not lost in a reset, then 503 with Retry-After and close.
+asio::awaitable<void> Server::Impl::refuse(tcp::socket socket, bool total) {
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(2));
+  beast::flat_buffer buffer;
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(kHeaderLimit);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  spdlog::warn("api: connection refused: {}", total ? "API_MAX_CONNECTIONS reached" : "API_MAX_CONNECTIONS_PER_ADDRESS reached");
+  if (ec) co_return;
+  auto res = error_response(nullptr, http::status::service_unavailable, "too_many_connections",
+                            total ? "the server has too many open connections, try again shortly"
+                                  : "too many open connections from your address, try again shortly");
+  res.set(http::field::retry_after, "10");
+  res.set("X-Request-Id", "-");
+  co_await http::async_write(stream, res, kTuple);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> Server::Impl::connection(tcp::socket socket, common::ConnectionLimiter::Slot slot) {
+  (void)slot;  // this socket's place under the connection caps, until it closes
   beast::tcp_stream stream(std::move(socket));
   open.insert(&stream);
   metrics.connection_opened();

@@ -56,6 +56,19 @@ awaitable<Reply> metrics(Context& ctx) {
           st.connections_total);
   counter(out, "evp_ocpp_messages_out_total", "OCPP frames sent to stations.", "counter", st.messages_out);
   counter(out, "evp_ocpp_call_errors_sent_total", "CALLERRORs sent to stations.", "counter", st.call_errors_sent);
+  counter(out, "evp_ocpp_replays_total", "Repeated CALLs answered from the replay cache.", "counter", st.replays);
+  out += "# HELP evp_ocpp_connections_refused_total Station sockets refused by a connection cap.\n";
+  out += "# TYPE evp_ocpp_connections_refused_total counter\n";
+  out += "evp_ocpp_connections_refused_total{cap=\"total\"} " + std::to_string(st.refused_total_cap) + "\n";
+  out += "evp_ocpp_connections_refused_total{cap=\"address\"} " + std::to_string(st.refused_address_cap) + "\n";
+  counter(out, "evp_ocpp_auth_failures_total", "Station handshakes with a wrong password.", "counter",
+          st.auth_failures);
+  out += "# HELP evp_ocpp_auth_throttled_total Station handshakes refused after too many failed passwords.\n";
+  out += "# TYPE evp_ocpp_auth_throttled_total counter\n";
+  out += "evp_ocpp_auth_throttled_total{scope=\"station\"} " + std::to_string(st.auth_throttled_station) + "\n";
+  out += "evp_ocpp_auth_throttled_total{scope=\"address\"} " + std::to_string(st.auth_throttled_address) + "\n";
+  counter(out, "evp_ocpp_auth_queue_timeouts_total", "Station handshakes refused waiting for a password check.",
+          "counter", st.auth_queue_timeouts);
   out += "# HELP evp_ocpp_messages_total OCPP CALLs received from stations by action.\n";
   out += "# TYPE evp_ocpp_messages_total counter\n";
   for (const auto& [action, n] : ctx.svc.ocpp.messages_by_action())
@@ -79,6 +92,11 @@ awaitable<Reply> metrics(Context& ctx) {
   counter(out, "evp_db_queries_total", "Statements run.", "counter", db.queries);
   counter(out, "evp_db_errors_total", "Statements failed.", "counter", db.errors);
   ctx.svc.metrics.render(out);
+  const auto dns = ctx.svc.resolver.stats();
+  counter(out, "evp_http_subscription_dns_timeouts_total", "Subscription endpoint lookups past their deadline.",
+          "counter", dns.timeouts);
+  counter(out, "evp_http_subscription_dns_rejected_total", "Subscription endpoint lookups refused (queue full).",
+          "counter", dns.rejected);
 
   Reply r;
   r.raw = std::move(out);

@@ -5,6 +5,8 @@
 #include "common/base64.hpp"
 #include "db/db.hpp"
 #include "http/context.hpp"
+#include "http/metrics.hpp"
+#include "http/throttle.hpp"
 #include "push/crypto.hpp"
 #include "push/events.hpp"
 #include "push/service.hpp"
@@ -41,6 +43,8 @@ awaitable<Reply> vapid_public_key(Context& ctx) {
 }
 
 awaitable<Reply> subscribe(Context& ctx) {
+  // Each subscribe costs a DNS lookup of a host the caller chose.
+  rate_limit(ctx, ctx.svc.limits.subscribe, "subscribe");
   auto body = ctx.body();
   // Accept the PushSubscription itself or wrapped as {"subscription": {...}, "user_type": ...}.
   auto sub = body.has("subscription") ? body.object("subscription") : body;
@@ -59,21 +63,47 @@ awaitable<Reply> subscribe(Context& ctx) {
   }
   std::string user_type = user_type_for(ctx, body.opt_str("user_type", 10));
   std::string why =
-      co_await push::check_endpoint(ctx.svc.io.get_executor(), endpoint, ctx.svc.config.allow_insecure_push_endpoints);
+      co_await push::check_endpoint(ctx.svc.resolver, endpoint, ctx.svc.config.allow_insecure_push_endpoints);
   if (!why.empty()) bad_field(sub.path("endpoint"), "is not an acceptable push endpoint: " + why);
 
   std::string user_agent(ctx.req[http::field::user_agent].substr(0, 512));
-  auto res = co_await ctx.svc.pool.query(
-      "INSERT INTO push_subscriptions (user_id, user_type, endpoint, p256dh_key, auth_key, user_agent) "
-      "VALUES ($1, $2, $3, $4, $5, nullif($6, '')) "
-      "ON CONFLICT (user_id, endpoint) DO UPDATE SET user_type = EXCLUDED.user_type, "
-      "p256dh_key = EXCLUDED.p256dh_key, auth_key = EXCLUDED.auth_key, user_agent = EXCLUDED.user_agent "
-      "RETURNING id, (xmax = 0) AS created",
-      db::params(ctx.user.id, user_type, endpoint, p256dh, auth, user_agent));
-  bool created = res.get_bool(0, 1);
+  // Every subscription is a target the server sends to: a user holds a bounded number.
+  // The per-user advisory lock makes count-then-insert atomic among concurrent requests.
+  const auto cap = static_cast<std::int64_t>(ctx.svc.config.max_subscriptions_per_user);
+  std::string id;
+  bool created = false, over_cap = false;
+  co_await ctx.svc.pool.transaction([&](db::Connection& tx) -> awaitable<void> {
+    over_cap = false;
+    auto lock_params = db::params(ctx.user.id);
+    co_await tx.query("SELECT pg_advisory_xact_lock(hashtext('push_subscriptions:' || $1))", std::move(lock_params));
+    if (cap > 0) {
+      auto count_params = db::params(ctx.user.id, endpoint);
+      auto others = co_await tx.query(
+          "SELECT count(*) FROM push_subscriptions WHERE user_id = $1 AND endpoint <> $2", std::move(count_params));
+      if (others.get_int(0, 0) >= cap) {
+        over_cap = true;
+        co_return;
+      }
+    }
+    auto insert_params = db::params(ctx.user.id, user_type, endpoint, p256dh, auth, user_agent);
+    auto res = co_await tx.query(
+        "INSERT INTO push_subscriptions (user_id, user_type, endpoint, p256dh_key, auth_key, user_agent) "
+        "VALUES ($1, $2, $3, $4, $5, nullif($6, '')) "
+        "ON CONFLICT (user_id, endpoint) DO UPDATE SET user_type = EXCLUDED.user_type, "
+        "p256dh_key = EXCLUDED.p256dh_key, auth_key = EXCLUDED.auth_key, user_agent = EXCLUDED.user_agent "
+        "RETURNING id, (xmax = 0) AS created",
+        std::move(insert_params));
+    id = std::string(res.get(0, 0));
+    created = res.get_bool(0, 1);
+  });
+  if (over_cap) {
+    ctx.svc.metrics.subscription_cap_reached();
+    throw ApiError(http::status::conflict, "too_many_subscriptions",
+                   "at most " + std::to_string(cap) + " push subscriptions per user: unsubscribe an old one first");
+  }
   Reply r;
   r.status = created ? http::status::created : http::status::ok;
-  r.data = {{"id", std::string(res.get(0, 0))}, {"user_type", user_type}, {"created", created}};
+  r.data = {{"id", id}, {"user_type", user_type}, {"created", created}};
   co_return r;
 }
 
@@ -113,6 +143,8 @@ awaitable<Reply> list(Context& ctx) {
 
 awaitable<Reply> send_test(Context& ctx) {
   if (!push_on(ctx)) push_disabled();
+  // A test push is traffic to someone else's push service, on the caller's say-so.
+  rate_limit(ctx, ctx.svc.limits.test_push, "test_push");
   auto counts = co_await ctx.svc.pool.query(
       "SELECT count(*) FILTER (WHERE user_type = 'client'), count(*) FILTER (WHERE user_type = 'owner') "
       "FROM push_subscriptions WHERE user_id = $1",

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/time.hpp"
+#include "common/trusted_proxies.hpp"
 #include "db/db.hpp"
 #include "ocpp/messages/calls.hpp"
 
@@ -49,6 +50,15 @@ struct Config {
   /// A station_offline push goes to the owner once per offline episode, and not more often
   /// than this for a station that keeps dropping off (STATION_OFFLINE_NOTIFY_INTERVAL).
   std::chrono::seconds offline_notify_interval{3600};
+  // Limits a hostile or broken client meets (0 switches a cap or throttle off).
+  std::size_t max_connections = 20000;          ///< open sockets on the OCPP listeners, handshakes included
+  std::size_t max_connections_per_address = 0;  ///< off by default: a whole fleet may share one NAT address
+  std::uint32_t auth_failures_per_station = 10;   ///< wrong passwords per station id and window
+  std::uint32_t auth_failures_per_address = 1000; ///< wrong passwords per source address and window
+  std::chrono::milliseconds auth_failure_window{60000};
+  std::size_t auth_concurrency = 4;  ///< password checks (bcrypt in PostgreSQL) running at once
+  /// Our reverse proxies / load balancers: their X-Forwarded-For address is the source.
+  common::TrustedProxies trusted_proxies;
 };
 
 /// A central-system CALL failed: the station answered CALLERROR, timed out, or is offline.
@@ -127,6 +137,12 @@ class CentralSystem {
   struct Stats {
     std::uint64_t messages_in = 0, messages_out = 0, call_errors_sent = 0, connections_total = 0;
     std::size_t connected = 0, online = 0;
+    std::uint64_t replays = 0;  ///< repeated CALLs answered from the replay cache
+    /// Connections refused at accept: the total cap / the per-address cap.
+    std::uint64_t refused_total_cap = 0, refused_address_cap = 0;
+    /// Wrong station passwords; handshakes refused by the per-station / per-address
+    /// throttle; handshakes that waited too long for a password check.
+    std::uint64_t auth_failures = 0, auth_throttled_station = 0, auth_throttled_address = 0, auth_queue_timeouts = 0;
   };
   Stats stats() const;
   /// Messages received per action (for /metrics).

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/base64.hpp"
+#include "common/utf8.hpp"
 
 namespace evp::ocpp::detail {
 
@@ -52,6 +53,8 @@ TargetCheck check_target(std::string_view target) {
   if (raw.empty() || raw.find('/') != std::string_view::npos) return {{}, 404, "path is not /ocpp/{chargePointId}"};
   auto id = percent_decode(raw);
   if (!id || id->empty()) return {{}, 400, "malformed percent-encoding in chargePointId"};
+  // Checked here, not left to PostgreSQL (which would refuse the lookup with an error).
+  if (!common::valid_utf8(*id)) return {{}, 400, "chargePointId is not valid UTF-8"};
   if (id->size() > kMaxStationIdLength) return {{}, 400, "chargePointId longer than 48 characters"};
   for (unsigned char c : *id)
     if (c < 0x20 || c == 0x7f) return {{}, 400, "control character in chargePointId"};

@@ -16,7 +16,13 @@ constexpr std::size_t kMaxActionsCounted = 64;
 
 Hub::Hub(asio::io_context& io, db::Pool* pool, std::unique_ptr<Dispatcher> dispatcher, StatusManager& status,
          const Config& config)
-    : io_(io), pool_(pool), dispatcher_(std::move(dispatcher)), status_(status), config_(config) {}
+    : io_(io),
+      pool_(pool),
+      dispatcher_(std::move(dispatcher)),
+      status_(status),
+      config_(config),
+      auth_(io.get_executor(), config_),
+      connections_(config_.max_connections, config_.max_connections_per_address) {}
 
 void Hub::on_open(const std::shared_ptr<Connection>& conn) {
   auto& st = stations_[conn->context.station_id];
@@ -85,37 +91,46 @@ asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::strin
 
 asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call call) {
   const std::string station_id = conn->context.station_id;
-  auto found = stations_[station_id].replay.find(call.message_id);
+  // Same id, same action, same payload: a repeat. A reused id with anything else is new.
+  const auto digest = ReplayCache::digest(call.action, call.payload);
+  auto found = stations_[station_id].replay.find(call.message_id, digest);
   if (auto* answer = std::get_if<std::string>(&found)) {
-    spdlog::info("station {}: repeated message id {} answered from the replay cache", station_id, call.message_id);
+    spdlog::info("station {}: repeated {} {} answered from the replay cache", station_id, call.action,
+                 call.message_id);
+    ++stats_.replays;
     conn->send(*answer);
     co_return;
   }
   if (auto* pending = std::get_if<std::shared_ptr<ReplayCache::Pending>>(&found)) {
+    ++stats_.replays;
     auto answer = co_await ReplayCache::wait(*pending);
     conn->send(std::move(answer));
     co_return;
   }
-  auto pending = stations_[station_id].replay.begin(call.message_id, conn->executor());
+  auto pending = stations_[station_id].replay.begin(call.message_id, digest, conn->executor());
   count_action(call.action);
 
   std::string answer;
+  bool keep = true;
   try {
     if (!dispatcher_) throw CallError(ErrorCode::NotImplemented, "no handlers installed");
     auto payload = co_await dispatcher_->handle(conn->context, call);
     answer = serialize(CallResult{call.message_id, std::move(payload)});
   } catch (const CallError& e) {
     ++stats_.call_errors_sent;
+    // InternalError says "this time it did not work": the station's retry must run again.
+    keep = e.code() != ErrorCode::InternalError;
     answer = serialize_error(call.message_id, e.code(), e.description(), e.details());
   } catch (const std::exception& e) {
     // A handler bug or a database failure must not end the session: the station gets
     // InternalError and may retry.
     spdlog::error("station {}: {} failed: {}", station_id, call.action, e.what());
     ++stats_.call_errors_sent;
+    keep = false;
     answer = serialize_error(call.message_id, ErrorCode::InternalError, "internal error");
   }
   // stations_ may have rehashed while the handler ran: look the entry up again.
-  stations_[station_id].replay.complete(pending, call.message_id, answer);
+  stations_[station_id].replay.complete(pending, answer, keep);
   conn->send(std::move(answer));
 }
 
@@ -132,6 +147,13 @@ CentralSystem::Stats Hub::stats() const {
   auto s = stats_;
   s.connected = connected_;
   s.online = status_.online_count();
+  s.refused_total_cap = connections_.refused_total_cap();
+  s.refused_address_cap = connections_.refused_address_cap();
+  const auto a = auth_.stats();
+  s.auth_failures = a.failures;
+  s.auth_throttled_station = a.throttled_station;
+  s.auth_throttled_address = a.throttled_address;
+  s.auth_queue_timeouts = a.queue_timeouts;
   return s;
 }
 

@@ -11,7 +11,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/connection_limit.hpp"
 #include "ocpp/central_system.hpp"
+#include "server/auth_guard.hpp"
 #include "server/connection.hpp"
 #include "server/dispatcher.hpp"
 #include "server/replay_cache.hpp"
@@ -23,6 +25,7 @@ namespace evp::ocpp::detail {
 struct Admission {
   int status = 0;  ///< 0 = accepted, else the HTTP status to refuse with
   std::string reason;
+  std::int64_t retry_after = 0;  ///< seconds, sent as Retry-After when > 0
   StationContext context;
 };
 
@@ -34,9 +37,13 @@ class Hub {
   const Config& config() const { return config_; }
   asio::io_context& io() { return io_; }
 
-  /// Looks the station up (auto-registering it when configured) and checks its password.
+  /// Looks the station up (auto-registering it when configured) and checks its password,
+  /// throttled per station id and per `source` (the client address, behind a trusted
+  /// proxy the forwarded one). `remote_address` (peer address:port) is for the logs.
   asio::awaitable<Admission> admit(const std::string& station_id, const std::string& authorization,
-                                   std::string remote_address);
+                                   std::string remote_address, const std::string& source);
+  /// The caps on open OCPP sockets (the listener takes a slot per accepted socket).
+  common::ConnectionLimiter& connection_limiter() { return connections_; }
 
   /// A connection finished its WebSocket handshake: it replaces an older one of the same station.
   void on_open(const std::shared_ptr<Connection>& conn);
@@ -77,6 +84,8 @@ class Hub {
   std::unique_ptr<Dispatcher> dispatcher_;
   StatusManager& status_;
   Config config_;
+  AuthGuard auth_;
+  common::ConnectionLimiter connections_;
   std::unordered_map<std::string, StationState> stations_;
   std::size_t connected_ = 0;
   std::uint64_t next_call_id_ = 1;

@@ -7,7 +7,7 @@
 namespace evp::ocpp::detail {
 
 asio::awaitable<Admission> Hub::admit(const std::string& station_id, const std::string& authorization,
-                                      std::string remote_address) {
+                                      std::string remote_address, const std::string& source) {
   Admission out;
   out.context.station_id = station_id;
   out.context.remote_address = std::move(remote_address);
@@ -15,6 +15,26 @@ asio::awaitable<Admission> Hub::admit(const std::string& station_id, const std::
 
   auto credentials = parse_basic_auth(authorization);
   db::Param password = credentials ? db::Param(credentials->password) : db::null();
+  // A station id or an address that keeps failing is refused before its password costs a
+  // bcrypt round in the database; a station that knows its password never gets here.
+  if (credentials) {
+    if (auto wait = auth_.throttled(station_id, source); wait > 0) {
+      out.status = 429;
+      out.reason = "too many failed logins, try again later";
+      out.retry_after = wait;
+      co_return out;
+    }
+  }
+  std::optional<AuthGuard::Permit> permit;
+  if (credentials) {
+    permit = co_await auth_.enter(std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout));
+    if (!permit) {
+      out.status = 503;
+      out.reason = "too many logins at once, try again";
+      out.retry_after = 5;
+      co_return out;
+    }
+  }
   try {
     // One round trip; the password is checked by pgcrypto in the database, so the hash
     // never travels and the comparison is not ours to get wrong.
@@ -51,10 +71,12 @@ asio::awaitable<Admission> Hub::admit(const std::string& station_id, const std::
         co_return out;
       }
       if (credentials->user != station_id || !r.get_bool(0, 2)) {
+        auth_.failed(station_id, source);
         out.status = 401;
         out.reason = "wrong user or password";
         co_return out;
       }
+      auth_.succeeded(station_id);
     }
     out.context.registered = true;
     out.context.accepted = registration == "Accepted";

@@ -23,11 +23,12 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // Refuses an upgrade with a short plain-text answer and closes.
 template <class Stream>
 asio::awaitable<void> refuse(Stream& stream, const http::request<http::empty_body>& req, int status,
-                             const std::string& reason) {
+                             const std::string& reason, std::int64_t retry_after = 0) {
   http::response<http::string_body> res{static_cast<http::status>(status), req.version()};
   res.set(http::field::server, "EvPower");
   res.set(http::field::content_type, "text/plain");
   if (status == 401) res.set(http::field::www_authenticate, "Basic realm=\"OCPP\", charset=\"UTF-8\"");
+  if (retry_after > 0) res.set(http::field::retry_after, std::to_string(retry_after));
   res.body() = reason + "\n";
   res.keep_alive(false);
   res.prepare_payload();
@@ -40,8 +41,24 @@ asio::awaitable<void> refuse(Stream& stream, const http::request<http::empty_bod
   }
 }
 
+// An accepted socket over a connection cap: read the request (briefly) so the refusal is
+// seen rather than lost in a reset, answer 503 with Retry-After and close. No TLS: a
+// refusal must cost less than a session.
+asio::awaitable<void> refuse_over_capacity(beast::tcp_stream stream, std::string remote, std::string why) {
+  stream.expires_after(std::chrono::seconds(2));
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(8 * 1024);
+  beast::flat_buffer buffer;
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  spdlog::warn("{}: refused with 503: {}", remote, why);
+  if (ec) co_return;
+  co_await refuse(stream, parser.get(), 503, why, 10);
+}
+
 template <class Stream>
-asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote) {
+asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote, std::string peer,
+                            common::ConnectionLimiter::Slot slot) {
+  (void)slot;  // holds this socket's place under the connection caps until the session ends
   const auto& cfg = hub.config();
   beast::get_lowest_layer(stream).expires_after(cfg.handshake_timeout);
   if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -63,9 +80,9 @@ asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote) {
     }
     req = parser.release();
   }
-  auto refuse_with = [&](int status, const std::string& reason) -> asio::awaitable<void> {
+  auto refuse_with = [&](int status, const std::string& reason, std::int64_t retry_after = 0) -> asio::awaitable<void> {
     spdlog::warn("{} {}: refused with {}: {}", remote, std::string(req.target()), status, reason);
-    co_await refuse(stream, req, status, reason);
+    co_await refuse(stream, req, status, reason, retry_after);
   };
   if (!websocket::is_upgrade(req)) {
     co_await refuse_with(400, "WebSocket upgrade expected");
@@ -81,27 +98,59 @@ asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote) {
     co_await refuse_with(400, "Sec-WebSocket-Protocol must offer ocpp1.6 (offered: '" + std::string(protocols) + "')");
     co_return;
   }
-  auto admission = co_await hub.admit(target.station_id, std::string(req[http::field::authorization]), remote);
+  // Behind our own load balancer, the station is the address it forwards for.
+  const std::string source = cfg.trusted_proxies.client_address(peer, req["X-Forwarded-For"]);
+  auto admission =
+      co_await hub.admit(target.station_id, std::string(req[http::field::authorization]), remote, source);
   if (admission.status) {
-    co_await refuse_with(admission.status, "station " + target.station_id + ": " + admission.reason);
+    co_await refuse_with(admission.status, "station " + target.station_id + ": " + admission.reason,
+                         admission.retry_after);
     co_return;
   }
   auto session = std::make_shared<WsSession<Stream>>(std::move(stream), hub, std::move(admission.context));
   co_await session->run(std::move(req));
 }
 
-std::string remote_of(const tcp::socket& s) {
+struct Peer {
+  std::string address;  // without port: what the caps and throttles count
+  std::string remote;   // address:port, for the logs
+  bool proxy = false;   // one of our proxies: carries many clients
+};
+
+Peer peer_of(const tcp::socket& s, const common::TrustedProxies& proxies) {
   beast::error_code ec;
   auto ep = s.remote_endpoint(ec);
-  return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (ec) return {"?", "?", false};
+  auto address = ep.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  return {address.to_string(), address.to_string() + ":" + std::to_string(ep.port()), proxies.trusted(address)};
 }
+
+// Refusals answered at the same time; beyond this a refused socket is just closed.
+constexpr int kMaxRefusalsInFlight = 64;
 }  // namespace
 
 struct Listener::Impl {
+  void refuse_socket(tcp::socket socket, std::string remote, common::ConnectionLimiter::Refusal refusal) {
+    const bool total = refusal == common::ConnectionLimiter::Refusal::Total;
+    std::string why = total ? "too many connections (OCPP_MAX_CONNECTIONS)"
+                            : "too many connections from this address (OCPP_MAX_CONNECTIONS_PER_ADDRESS)";
+    if (refusals_in_flight >= kMaxRefusalsInFlight) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    ++refusals_in_flight;
+    asio::co_spawn(hub.io(), refuse_over_capacity(beast::tcp_stream(std::move(socket)), std::move(remote), std::move(why)),
+                   [this](std::exception_ptr) { --refusals_in_flight; });
+  }
+
   Hub& hub;
   tcp::acceptor plain, tls;
   std::unique_ptr<asio::ssl::context> ssl;
   bool stopped = false;
+  int refusals_in_flight = 0;
 
   explicit Impl(Hub& h) : hub(h), plain(h.io()), tls(h.io()) {}
 
@@ -125,12 +174,23 @@ struct Listener::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto remote = remote_of(socket);
+      auto peer = peer_of(socket, hub.config().trusted_proxies);
+      common::ConnectionLimiter::Refusal refusal{};
+      auto slot = hub.connection_limiter().try_open(peer.address, peer.proxy, &refusal);
+      if (!slot) {
+        refuse_socket(std::move(socket), std::move(peer.remote), refusal);
+        continue;
+      }
       if (secure) {
-        asio::co_spawn(hub.io(), serve(hub, TlsStream(beast::tcp_stream(std::move(socket)), *ssl), std::move(remote)),
+        asio::co_spawn(hub.io(),
+                       serve(hub, TlsStream(beast::tcp_stream(std::move(socket)), *ssl), std::move(peer.remote),
+                             std::move(peer.address), std::move(*slot)),
                        asio::detached);
       } else {
-        asio::co_spawn(hub.io(), serve(hub, beast::tcp_stream(std::move(socket)), std::move(remote)), asio::detached);
+        asio::co_spawn(hub.io(),
+                       serve(hub, beast::tcp_stream(std::move(socket)), std::move(peer.remote),
+                             std::move(peer.address), std::move(*slot)),
+                       asio::detached);
       }
     }
   }

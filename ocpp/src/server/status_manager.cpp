@@ -81,14 +81,27 @@ asio::awaitable<void> StatusManager::flush() {
   // Transitions first and in order: a station that went offline and came back must end
   // up online in the database.
   while (!transitions_.empty()) {
-    auto t = std::move(transitions_.front());
-    transitions_.pop_front();
+    // A copy: the store call suspends, and seen()/process_due() may append meanwhile.
+    const Transition t = transitions_.front();
     try {
       co_await store_.store_transition(t.station_id, t.online, t.at, t.last_seen);
     } catch (const std::exception& ex) {
-      spdlog::error("station {}: storing {} transition failed: {}", t.station_id, t.online ? "online" : "offline",
-                    ex.what());
+      // Kept, with everything after it in order, for the next flush: an offline
+      // transition carries the owner's notification and must not be lost to a database
+      // outage. The store's SQL only changes a status that differs, so a retry of a
+      // write that did commit after all cannot record the episode twice.
+      ++store_failures_;
+      if (store_failures_ == 1 || store_failures_ % 100 == 0)
+        spdlog::error("station {}: storing {} transition failed ({} attempts, will retry): {}", t.station_id,
+                      t.online ? "online" : "offline", store_failures_, ex.what());
+      break;
     }
+    if (store_failures_ > 0) {
+      spdlog::info("station {}: {} transition stored after {} failed attempts", t.station_id,
+                   t.online ? "online" : "offline", store_failures_);
+      store_failures_ = 0;
+    }
+    transitions_.pop_front();
     spdlog::info("station {} is {}", t.station_id, t.online ? "online" : "offline");
     if (t.online && events_.station_online) events_.station_online(t.station_id);
     if (!t.online && events_.station_offline) events_.station_offline(t.station_id, t.last_seen);

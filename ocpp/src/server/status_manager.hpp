@@ -65,8 +65,12 @@ class StatusManager {
   /// Processes heap entries whose deadline is <= clock(): re-arms the ones that talked,
   /// turns the others offline. Transitions are queued for the store.
   void process_due();
-  /// Writes queued transitions (in order) and the dirty last-seen times (one batch).
+  /// Writes queued transitions (in order) and the dirty last-seen times (one batch). A
+  /// transition that cannot be stored stays queued, with the ones after it, for the next
+  /// flush (retried until stored).
   asio::awaitable<void> flush();
+  /// Transitions waiting to be stored.
+  std::size_t pending_transitions() const { return transitions_.size(); }
 
   bool is_online(const std::string& station_id) const;
   std::optional<common::TimePoint> last_seen(const std::string& station_id) const;
@@ -112,6 +116,7 @@ class StatusManager {
   std::deque<Transition> transitions_;
   std::size_t online_count_ = 0;
   std::uint64_t heap_ops_ = 0;
+  std::uint64_t store_failures_ = 0;  // consecutive failed writes of the first queued transition
   bool flushing_ = false;
   bool stopped_ = false;
   std::unique_ptr<asio::steady_timer> timer_;

@@ -25,38 +25,70 @@ TEST_CASE("write queue refuses frames beyond its limit") {
   CHECK_FALSE(q.push("e"));
 }
 
+namespace {
+const ReplayCache::Digest kHeartbeat = ReplayCache::digest("Heartbeat", nlohmann::json::object());
+}  // namespace
+
 TEST_CASE("replay cache returns stored answers and forgets the oldest") {
   boost::asio::io_context io;
   ReplayCache cache(2);
-  CHECK(std::holds_alternative<std::monostate>(cache.find("1")));
-  auto p1 = cache.begin("1", io.get_executor());
-  CHECK(std::holds_alternative<std::shared_ptr<ReplayCache::Pending>>(cache.find("1")));
-  cache.complete(p1, "1", "[3,\"1\",{}]");
-  REQUIRE(std::holds_alternative<std::string>(cache.find("1")));
-  CHECK(std::get<std::string>(cache.find("1")) == "[3,\"1\",{}]");
+  CHECK(std::holds_alternative<std::monostate>(cache.find("1", kHeartbeat)));
+  auto p1 = cache.begin("1", kHeartbeat, io.get_executor());
+  CHECK(std::holds_alternative<std::shared_ptr<ReplayCache::Pending>>(cache.find("1", kHeartbeat)));
+  cache.complete(p1, "[3,\"1\",{}]", true);
+  REQUIRE(std::holds_alternative<std::string>(cache.find("1", kHeartbeat)));
+  CHECK(std::get<std::string>(cache.find("1", kHeartbeat)) == "[3,\"1\",{}]");
 
-  cache.complete(cache.begin("2", io.get_executor()), "2", "two");
-  cache.complete(cache.begin("3", io.get_executor()), "3", "three");
-  CHECK(std::holds_alternative<std::monostate>(cache.find("1")));
-  CHECK(std::get<std::string>(cache.find("2")) == "two");
-  CHECK(std::get<std::string>(cache.find("3")) == "three");
+  cache.complete(cache.begin("2", kHeartbeat, io.get_executor()), "two", true);
+  cache.complete(cache.begin("3", kHeartbeat, io.get_executor()), "three", true);
+  CHECK(std::holds_alternative<std::monostate>(cache.find("1", kHeartbeat)));
+  CHECK(std::get<std::string>(cache.find("2", kHeartbeat)) == "two");
+  CHECK(std::get<std::string>(cache.find("3", kHeartbeat)) == "three");
   CHECK(cache.size() == 2);
+}
+
+TEST_CASE("replay cache: the same id with another action or payload is another call") {
+  boost::asio::io_context io;
+  ReplayCache cache;
+  const auto boot = ReplayCache::digest("BootNotification", {{"chargePointVendor", "V"}, {"chargePointModel", "M"}});
+  cache.complete(cache.begin("1", boot, io.get_executor()), "boot answer", true);
+  CHECK(std::holds_alternative<std::monostate>(cache.find("1", kHeartbeat)));
+  CHECK(std::holds_alternative<std::monostate>(
+      cache.find("1", ReplayCache::digest("BootNotification", {{"chargePointVendor", "V"}, {"chargePointModel", "N"}}))));
+  // Member order does not matter: the payload is compared in canonical form.
+  CHECK(std::get<std::string>(cache.find(
+            "1", ReplayCache::digest("BootNotification", nlohmann::json::parse(
+                                                             R"({"chargePointModel":"M","chargePointVendor":"V"})")))) ==
+        "boot answer");
+  CHECK(ReplayCache::digest("A", nlohmann::json::parse(R"({"x":1})")) !=
+        ReplayCache::digest("A{", nlohmann::json::parse(R"({"x":1})")));
+}
+
+TEST_CASE("replay cache: an answer not kept is forgotten, its waiters still get it") {
+  boost::asio::io_context io;
+  ReplayCache cache;
+  auto pending = cache.begin("9", kHeartbeat, io.get_executor());
+  cache.complete(pending, "internal error", false);
+  CHECK(pending->answer == "internal error");
+  CHECK(std::holds_alternative<std::monostate>(cache.find("9", kHeartbeat)));
+  CHECK(cache.size() == 0);
 }
 
 TEST_CASE("replay cache: a repeat of a call still in progress waits for its answer") {
   boost::asio::io_context io;
   ReplayCache cache;
-  auto pending = cache.begin("42", io.get_executor());
+  auto pending = cache.begin("42", kHeartbeat, io.get_executor());
   std::string got;
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        got = co_await ReplayCache::wait(std::get<std::shared_ptr<ReplayCache::Pending>>(cache.find("42")));
+        got = co_await ReplayCache::wait(
+            std::get<std::shared_ptr<ReplayCache::Pending>>(cache.find("42", kHeartbeat)));
       },
       boost::asio::detached);
   io.poll();
   CHECK(got.empty());  // still waiting
-  cache.complete(pending, "42", "answer");
+  cache.complete(pending, "answer", true);
   io.run();
   CHECK(got == "answer");
 }
@@ -72,6 +104,9 @@ TEST_CASE("handshake: request target") {
   CHECK(check_target("/ocpp/" + std::string(48, 'x')).status == 0);
   CHECK(check_target("/ocpp/" + std::string(49, 'x')).status == 400);
   CHECK(check_target("/ocpp/a%0Ab").status == 400);
+  CHECK(check_target("/ocpp/%FF").status == 400);
+  CHECK(check_target("/ocpp/CP%C3%28").status == 400);
+  CHECK(check_target("/ocpp/%D0%A1%D1%82").station_id == "\xd0\xa1\xd1\x82");
 }
 
 TEST_CASE("handshake: subprotocol offer") {

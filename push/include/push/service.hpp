@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/resolver.hpp"
 #include "db/db.hpp"
 #include "push/crypto.hpp"
 #include "push/notification.hpp"
@@ -44,6 +45,10 @@ struct Config {
   /// HTTP/2 keep-alive: PING after this much silence; close after idle_timeout without requests.
   std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(2)};
+  /// Push-service host lookups: their own threads and a deadline (PUSH_DNS_THREADS,
+  /// PUSH_DNS_TIMEOUT_MS), so a slow DNS answer cannot hold up anything else.
+  std::size_t dns_threads = 2;
+  std::chrono::milliseconds dns_timeout{5000};
 };
 
 struct Stats {
@@ -56,8 +61,9 @@ struct Stats {
 /// addresses again when it connects). Returns "" when acceptable, otherwise the reason:
 /// not https, unresolvable, or resolving to a loopback, private (RFC 1918), link-local,
 /// CGNAT, unique-local, multicast, unspecified or otherwise non-public address.
-/// `allow_insecure` (development/testing) accepts http:// and any address.
-asio::awaitable<std::string> check_endpoint(asio::any_io_executor executor, std::string_view url, bool allow_insecure);
+/// `allow_insecure` (development/testing) accepts http:// and any address. The host is
+/// looked up on `resolver` (bounded by its deadline; see common/resolver.hpp).
+asio::awaitable<std::string> check_endpoint(common::Resolver& resolver, std::string_view url, bool allow_insecure);
 
 class Service {
  public:

@@ -76,11 +76,11 @@ std::string check_url_syntax(const std::optional<Url>& url, bool allow_insecure)
   return {};
 }
 
-asio::awaitable<Resolved> resolve_checked(asio::any_io_executor executor, const Url& url, bool allow_insecure) {
+asio::awaitable<Resolved> resolve_checked(common::Resolver& resolver, const Url& url, bool allow_insecure) {
   Resolved out;
-  asio::ip::tcp::resolver resolver(executor);
-  auto [ec, results] =
-      co_await resolver.async_resolve(url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable));
+  auto answer = co_await resolver.resolve(url.host, std::to_string(url.port));
+  const auto& ec = answer.error;
+  const auto& results = answer.results;
   if (ec) {
     out.error = "cannot resolve " + url.host + ": " + ec.message();
     co_return out;
@@ -106,11 +106,11 @@ asio::awaitable<Resolved> resolve_checked(asio::any_io_executor executor, const 
 
 namespace evp::push {
 
-asio::awaitable<std::string> check_endpoint(asio::any_io_executor executor, std::string_view url_text,
+asio::awaitable<std::string> check_endpoint(common::Resolver& resolver, std::string_view url_text,
                                             bool allow_insecure) {
   auto url = delivery::parse_url(url_text);
   if (auto reason = delivery::check_url_syntax(url, allow_insecure); !reason.empty()) co_return reason;
-  auto resolved = co_await delivery::resolve_checked(executor, *url, allow_insecure);
+  auto resolved = co_await delivery::resolve_checked(resolver, *url, allow_insecure);
   co_return resolved.error;
 }
 

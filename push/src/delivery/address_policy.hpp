@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/resolver.hpp"
 #include "delivery/url.hpp"
 
 namespace evp::push::delivery {
@@ -27,10 +28,11 @@ struct Resolved {
   std::vector<asio::ip::tcp::endpoint> endpoints;
 };
 
-/// Resolves the URL's host asynchronously. Unless `allow_insecure`, fails when any
-/// resolved address is not public (one bad address is enough to refuse: an attacker
-/// controls which one a client would pick).
-asio::awaitable<Resolved> resolve_checked(asio::any_io_executor executor, const Url& url, bool allow_insecure);
+/// Resolves the URL's host on `resolver` (its own threads and deadline: a subscription's
+/// host is user input and its DNS may be slow on purpose). Unless `allow_insecure`, fails
+/// when any resolved address is not public (one bad address is enough to refuse: an
+/// attacker controls which one a client would pick).
+asio::awaitable<Resolved> resolve_checked(common::Resolver& resolver, const Url& url, bool allow_insecure);
 
 /// Static part of the endpoint policy: scheme and URL syntax. "" if acceptable.
 std::string check_url_syntax(const std::optional<Url>& url, bool allow_insecure);

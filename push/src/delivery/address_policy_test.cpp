@@ -58,7 +58,8 @@ TEST_CASE("address classification: IPv6") {
 namespace {
 std::string check(const std::string& url, bool allow_insecure) {
   asio::io_context io;
-  auto future = asio::co_spawn(io, evp::push::check_endpoint(io.get_executor(), url, allow_insecure), asio::use_future);
+  evp::common::Resolver resolver(io.get_executor(), {});
+  auto future = asio::co_spawn(io, evp::push::check_endpoint(resolver, url, allow_insecure), asio::use_future);
   io.run();
   return future.get();
 }

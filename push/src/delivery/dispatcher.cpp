@@ -24,6 +24,8 @@ ClientOptions client_options(const Config& config) {
   options.allow_insecure = config.allow_insecure_endpoints;
   options.ping_interval = config.ping_interval;
   options.idle_timeout = config.idle_timeout;
+  options.dns_threads = config.dns_threads;
+  options.dns_timeout = config.dns_timeout;
   return options;
 }
 

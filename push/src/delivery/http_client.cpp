@@ -26,7 +26,10 @@ struct HttpClient::Origin {
 };
 
 HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
-    : executor_(executor), options_(std::move(options)), tls_(make_client_tls_context(options_.ca_file)) {}
+    : executor_(executor),
+      options_(std::move(options)),
+      tls_(make_client_tls_context(options_.ca_file)),
+      resolver_(executor_, common::Resolver::Options{options_.dns_threads, 256, options_.dns_timeout}) {}
 
 HttpClient::~HttpClient() { close_all(); }
 
@@ -62,7 +65,7 @@ asio::awaitable<std::shared_ptr<Connection>> HttpClient::connection_for(const Ur
       continue;
     }
     origin->connecting = true;
-    auto transport = co_await open_transport(executor_, *tls_, url, options_);
+    auto transport = co_await open_transport(executor_, *tls_, url, options_, resolver_);
     std::shared_ptr<Connection> connection;
     if (transport.error.empty()) {
       connection = transport.h2 ? make_h2_connection(executor_, std::move(transport.tls), options_)

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/resolver.hpp"
 #include "delivery/http_types.hpp"
 
 namespace boost::asio::ssl {
@@ -38,6 +39,7 @@ class HttpClient {
   boost::asio::any_io_executor executor_;
   ClientOptions options_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  common::Resolver resolver_;
   std::map<std::string, std::shared_ptr<Origin>> origins_;
   std::uint64_t connections_opened_ = 0;
 };

@@ -42,6 +42,9 @@ struct ClientOptions {
   /// A connection with no request for this long is closed (GOAWAY) to free the service's
   /// and our resources; the next push reconnects.
   std::chrono::milliseconds idle_timeout{120000};
+  /// Host lookups run on the client's own resolver threads, each bounded by dns_timeout.
+  std::size_t dns_threads = 2;
+  std::chrono::milliseconds dns_timeout{5000};
 };
 
 /// One connection to one origin (HTTP/2: many concurrent requests; HTTP/1.1: one at a time).

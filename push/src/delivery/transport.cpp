@@ -61,11 +61,11 @@ bool is_ip_literal(const std::string& host) {
 }  // namespace
 
 asio::awaitable<Transport> open_transport(asio::any_io_executor executor, asio::ssl::context& tls, const Url& url,
-                                          const ClientOptions& options) {
+                                          const ClientOptions& options, common::Resolver& resolver) {
   Transport out;
   // Resolved and checked here, right before connecting to exactly these addresses: a
   // check made when the subscription was stored says nothing about today's DNS answer.
-  auto resolved = co_await resolve_checked(executor, url, options.allow_insecure);
+  auto resolved = co_await resolve_checked(resolver, url, options.allow_insecure);
   if (!resolved.error.empty()) {
     out.error = resolved.error;
     out.policy = resolved.policy;

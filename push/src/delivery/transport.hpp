@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/resolver.hpp"
 #include "delivery/http_types.hpp"
 
 namespace evp::push::delivery {
@@ -28,7 +29,9 @@ struct Transport {
 /// ALPN offering h2 then http/1.1. Throws std::runtime_error naming the CA file if unreadable.
 std::unique_ptr<asio::ssl::context> make_client_tls_context(const std::string& ca_file);
 
+/// Resolves (on `resolver`), checks the addresses against the endpoint policy, connects
+/// and, for https, completes TLS with ALPN.
 asio::awaitable<Transport> open_transport(asio::any_io_executor executor, asio::ssl::context& tls, const Url& url,
-                                          const ClientOptions& options);
+                                          const ClientOptions& options, common::Resolver& resolver);
 
 }  // namespace evp::push::delivery
