@@ -1,7 +1,7 @@
-// End-to-end tests of issue 4: PostgreSQL, `evpower serve`, simulated stations and the push
+// End-to-end tests of the driver story: PostgreSQL, `evpower serve`, simulated stations and the push
 // receiver, driven through the REST API as the PWA and the payment provider use it. The
 // notifications are checked where a user sees them: decrypted by the receiver after VAPID
-// verification, with the texts and data of SPEC §2.
+// verification, with the texts and data the product specifies.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -122,7 +122,7 @@ TEST_CASE("a driver tops up, charges and stops; driver and owner get exactly the
     check_push(p, "session_completed", "Сессия завершена", "4.57 кВт⋅ч, доход 57.09 сом",
                {{"session_id", session_id}, {"station_id", "E2E-ST-1"}, {"energy_kwh", "4.57"}, {"amount", "57.09"}});
 
-  // Delivered the way SPEC §3 wants: HTTP/2 with TLS to the push service, nothing failed.
+  // Delivered as Web Push wants it: HTTP/2 with TLS to the push service, nothing failed.
   for (const auto& m : s.all_messages()) CHECK(m.value("protocol", "") == "h2");
   CHECK(s.db().scalar("SELECT count(*) FROM push_outbox WHERE state <> 'sent'") == "0");
 }

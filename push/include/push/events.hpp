@@ -1,5 +1,5 @@
 #pragma once
-/// The notifications of SPEC §2, with their exact Russian texts, icons and data keys.
+/// The notifications of the product: their exact Russian texts, icons and data keys.
 ///
 /// Callers pass exact values: energy as integer Wh (meter readings) and money as
 /// common::Money, never binary floating point. Both are printed with exactly two decimals
