@@ -15,10 +15,13 @@ evp_sudo() {
 EVP_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libboost1.81-dev libssl-dev libpq-dev nlohmann-json3-dev libnghttp2-dev libspdlog-dev doctest-dev
   postgresql-15 postgresql-client-15 curl ccache)
+# The sanitizer and fuzzing stages of scripts/test (Debian's Clang 15 and its libFuzzer).
+EVP_SANITIZER_PACKAGES=(clang-15 libfuzzer-15-dev)
 
 evp_install_deps() {
-  local missing=()
-  for p in "${EVP_PACKAGES[@]}"; do
+  local missing=() wanted=("${EVP_PACKAGES[@]}")
+  [ "${EVP_NEED_SANITIZERS:-0}" = 1 ] && wanted+=("${EVP_SANITIZER_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   # Node.js runs the independent reference checkers in the tests. A machine may already have
@@ -37,14 +40,15 @@ evp_install_deps() {
   # Debian's postgresql package starts a system cluster on 5432; we never use it.
 }
 
-evp_build() {  # evp_build <build-dir> [extra cmake args...]
+evp_build() {  # evp_build <build-dir> [extra cmake args...]; EVP_BUILD_TARGET limits what is built
   local dir=$1; shift
-  local gen=()
+  local gen=() target=()
   command -v ninja >/dev/null && gen=(-G Ninja)
+  [ -n "${EVP_BUILD_TARGET:-}" ] && target=(--target "$EVP_BUILD_TARGET")
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S "$EVP_ROOT" -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   fi
-  cmake --build "$dir" --parallel "$(nproc)"
+  cmake --build "$dir" --parallel "$(nproc)" "${target[@]}"
 }
 
 evp_free_port() {  # prints a free TCP port on 127.0.0.1, starting at $1

@@ -207,9 +207,10 @@ JwtResult JwtVerifier::check(std::string_view token, std::int64_t now) const {
   if (!header || !payload || !sig) return fail("malformed token: parts are not base64url JSON");
   if (header->contains("crit")) return fail("token uses unsupported critical header parameters");
 
-  auto alg_member = header->find("alg");
-  if (alg_member == header->end() || !alg_member->is_string()) return fail("malformed token: 'alg' must be a string");
-  const std::string alg = alg_member->get<std::string>();
+  // Not header->value("alg", ""): that throws for a non-string alg, which became a 500.
+  auto alg_it = header->find("alg");
+  if (alg_it == header->end() || !alg_it->is_string()) return fail("token header has no algorithm");
+  const std::string alg = alg_it->get<std::string>();
   std::string_view signing_input = token.substr(0, d2);
   if (alg == "HS256") {
     if (secret_.empty()) return fail("HS256 tokens are not accepted");

@@ -89,6 +89,22 @@ TEST_CASE("alg none and unknown algorithms are refused") {
   CHECK_FALSE(no_secret.verify(sign_hs256("", c), kNow).ok);
 }
 
+TEST_CASE("a header whose alg is not a string is refused, not thrown") {
+  // header->value("alg", "") threw for these, and the API answered 500 (tests/fuzz/jwt_fuzz
+  // checks that verify() never throws).
+  JwtVerifier v(kSecret, "authenticated");
+  auto c = claims_at(kNow + 3600);
+  for (const auto& alg : {nlohmann::json(1), nlohmann::json(nullptr), nlohmann::json::array({"HS256"}),
+                          nlohmann::json::object()}) {
+    CAPTURE(alg.dump());
+    JwtResult r;
+    CHECK_NOTHROW(r = v.verify(sign_hs256(kSecret, c, {{"alg", alg}}), kNow));
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "token header has no algorithm");
+  }
+  CHECK(v.verify(sign_hs256(kSecret, c, {{"typ", "JWT"}}), kNow).error == "token header has no algorithm");
+}
+
 TEST_CASE("ES256 and RS256 from a JWKS generated with OpenSSL") {
   TestKey ec(true), rsa(false), other(true);
   nlohmann::json jwks{{"keys", {ec.jwk("ec-1"), rsa.jwk("rsa-1"), {{"kty", "oct"}, {"kid", "sym"}, {"k", "AAAA"}}}}};

@@ -155,6 +155,9 @@ ReceiverKeys ReceiverKeys::from_base64url(std::string_view p256dh, std::string_v
   auto key = common::base64_decode_any(p256dh);
   if (!key || key->size() != 65 || (*key)[0] != 0x04)
     throw CryptoError("keys.p256dh is not a base64url 65-byte uncompressed P-256 point");
+  // Checked here, not only when encrypting: a subscription stored with a point off the curve
+  // would fail every message sent to it.
+  if (!ossl::p256::is_on_curve(key->data())) throw CryptoError("keys.p256dh is not a point on the P-256 curve");
   auto secret = common::base64_decode_any(auth);
   if (!secret || secret->size() != 16) throw CryptoError("keys.auth is not a base64url 16-byte secret");
   return {std::move(*key), std::move(*secret)};

@@ -91,6 +91,13 @@ TEST_CASE("bad p256dh keys are refused") {
   Bytes off_curve = b64(kUaPublic);
   off_curve[40] ^= 0x01;  // Y no longer matches X
   CHECK_THROWS_AS(encrypt(ReceiverKeys{off_curve, auth}, "x"), CryptoError);
+  // from_base64url is what POST /notifications/subscribe checks keys with: an off-curve point
+  // must be refused there, not stored and then fail every push (found by subscription_fuzz).
+  CHECK_THROWS_AS(ReceiverKeys::from_base64url(base64url_encode(off_curve), base64url_encode(auth)), CryptoError);
+  Bytes not_a_point(65, 0x01);
+  not_a_point[0] = 0x04;
+  CHECK_THROWS_AS(ReceiverKeys::from_base64url(base64url_encode(not_a_point), base64url_encode(auth)), CryptoError);
+  CHECK_NOTHROW(ReceiverKeys::from_base64url(kUaPublic, base64url_encode(auth)));
   Bytes compressed = b64(kUaPublic);
   compressed[0] = 0x02;
   CHECK_THROWS_AS(encrypt(ReceiverKeys{compressed, auth}, "x"), CryptoError);

@@ -283,6 +283,14 @@ void public_from_private(const std::uint8_t private_scalar[kScalarLen], std::uin
   encode_point(s, s.result, public_out);
 }
 
+bool is_on_curve(const std::uint8_t point[kPointLen]) {
+  P256Scratch& s = p256_scratch();
+  // oct2point sets affine coordinates, which refuses points off the curve.
+  if (point[0] == 0x04 && EC_POINT_oct2point(p256_group(), s.point, point, kPointLen, s.ctx) == 1) return true;
+  ERR_clear_error();
+  return false;
+}
+
 void ecdh(const std::uint8_t private_scalar[kScalarLen], const std::uint8_t peer[kPointLen],
           std::uint8_t secret_out[kScalarLen]) {
   P256Scratch& s = p256_scratch();

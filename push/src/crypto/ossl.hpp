@@ -71,6 +71,8 @@ inline constexpr std::size_t kPointLen = 65;  // 0x04 || X || Y
 void generate(std::uint8_t private_out[kScalarLen], std::uint8_t public_out[kPointLen]);
 /// The public point of a scalar; throws CryptoError when the scalar is 0 or >= n.
 void public_from_private(const std::uint8_t private_scalar[kScalarLen], std::uint8_t public_out[kPointLen]);
+/// True when `point` is an uncompressed point (0x04 || X || Y) on the curve.
+bool is_on_curve(const std::uint8_t point[kPointLen]);
 /// ECDH: X coordinate of d * P. `peer` must be an uncompressed point on the curve (checked;
 /// CryptoError otherwise). P-256 has cofactor 1, so an on-curve point needs no further check.
 void ecdh(const std::uint8_t private_scalar[kScalarLen], const std::uint8_t peer[kPointLen],
