@@ -1,5 +1,7 @@
 #include "delivery/url.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -41,6 +43,10 @@ std::optional<Url> parse_url(std::string_view text) {
     auto close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
     url.host.assign(authority.substr(1, close - 1));
+    // Brackets hold an IPv6 literal only (RFC 3986 IP-literal); anything else in them would
+    // be looked up as a host name and mismatch the VAPID audience of the same URL.
+    in6_addr parsed;
+    if (::inet_pton(AF_INET6, url.host.c_str(), &parsed) != 1) return std::nullopt;
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') return std::nullopt;

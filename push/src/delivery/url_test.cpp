@@ -37,3 +37,17 @@ TEST_CASE("parse_url refuses what could not be a safe request target") {
   CHECK_FALSE(parse_url("https://host/x#frag"));
   CHECK_FALSE(parse_url("/relative"));
 }
+
+TEST_CASE("parse_url accepts only IPv6 literals in brackets") {
+  // Found by subscription_fuzz: "[%25eth0]" was taken as a host name, and origin_of (the
+  // VAPID audience) kept the brackets, so the two disagreed about the same endpoint.
+  CHECK_FALSE(parse_url("https://[%25eth0]:1/"));
+  CHECK_FALSE(parse_url("https://[push.example.com]/x"));
+  CHECK_FALSE(parse_url("https://[1.2.3.4]/x"));
+  CHECK_FALSE(parse_url("https://[fe80::1%25eth0]/x"));
+  auto u = parse_url("https://[2001:DB8::1]:8443/push");
+  REQUIRE(u);
+  CHECK(u->host == "2001:db8::1");
+  CHECK(u->port == 8443);
+  CHECK(parse_url("https://[::ffff:192.0.2.1]/"));
+}
