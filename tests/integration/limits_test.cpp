@@ -356,6 +356,11 @@ TEST_CASE("limits: slow and half-open handshakes time out and do not keep others
     WsClient cp(server->port(), "/ocpp/CP1", {.receive_timeout_ms = 20000});
     REQUIRE(cp.connected());
     CHECK(cp.call("1", "Heartbeat", json::object())[0] == 3);
+    // The station got in while the silent sockets were all still held open (their
+    // handshake timeout is 30 s), not only after the server dropped the first of them to
+    // make room for it.
+    CHECK_FALSE(silent.front().closed_by_peer(0));
+    CHECK_FALSE(silent.back().closed_by_peer(0));
   }
   SUBCASE("they are closed after OCPP_HANDSHAKE_TIMEOUT while a station connects") {
     ServerProcess server(db.url(), {{"OCPP_HANDSHAKE_TIMEOUT", "1"}, {"API_IDLE_TIMEOUT", "1"}});
