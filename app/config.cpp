@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace evp::app {
 
@@ -96,8 +97,20 @@ push::Config push_config_from_env(const common::Env& env, const std::string& env
   c.allow_insecure_endpoints = env.boolean("PUSH_ALLOW_INSECURE_ENDPOINTS", false);
   c.ca_file = env.str("PUSH_CA_FILE", "");
   c.workers = static_cast<int>(env.integer("PUSH_WORKERS", c.workers, 1, 64));
-  c.dns_threads = static_cast<std::size_t>(env.integer("PUSH_DNS_THREADS", static_cast<std::int64_t>(c.dns_threads), 1, 64));
+  c.dns_threads =
+      static_cast<std::size_t>(env.integer("PUSH_DNS_THREADS", static_cast<std::int64_t>(c.dns_threads), 1, 64));
   c.dns_timeout = std::chrono::milliseconds(env.integer("PUSH_DNS_TIMEOUT_MS", c.dns_timeout.count(), 100, 120'000));
+  c.lease = std::chrono::milliseconds(env.integer("PUSH_LEASE_MS", c.lease.count(), 1000, 3'600'000));
+  c.origin_concurrency = static_cast<std::size_t>(
+      env.integer("PUSH_ORIGIN_CONCURRENCY", static_cast<std::int64_t>(c.origin_concurrency), 1, 10'000));
+  c.origin_wait = std::chrono::milliseconds(env.integer("PUSH_ORIGIN_WAIT_MS", c.origin_wait.count(), 10, 600'000));
+  c.instance_name = env.str("PUSH_INSTANCE_NAME", "");
+  if (c.instance_name.empty()) {
+    // Stable across restarts of this deployment, distinct for two servers on one host.
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "localhost");
+    c.instance_name = std::string(host) + ":" + std::to_string(port_var(env, "OCPP_PORT", 8180));
+  }
   if (!c.enabled) return c;
   std::string missing;
   if (c.vapid_private_key.empty()) missing = "VAPID_PRIVATE_KEY";
@@ -118,8 +131,8 @@ charging::Config charging_config_from_env(const common::Env& env) {
   c.min_balance_to_start = money_var(env, "MIN_BALANCE_TO_START", c.min_balance_to_start);
   c.low_balance_threshold = money_var(env, "LOW_BALANCE_THRESHOLD", c.low_balance_threshold);
   c.default_max_power_w = env.integer("CHARGING_MAX_POWER_KW", c.default_max_power_w / 1000, 1, 10'000) * 1000;
-  c.stale_transaction_after = env.seconds("CHARGING_STALE_TRANSACTION_AFTER", c.stale_transaction_after, seconds(0),
-                                          seconds(30 * 86400));
+  c.stale_transaction_after =
+      env.seconds("CHARGING_STALE_TRANSACTION_AFTER", c.stale_transaction_after, seconds(0), seconds(30 * 86400));
   c.pending_timeout = env.seconds("CHARGING_PENDING_TIMEOUT", c.pending_timeout, seconds(1), seconds(86400));
   c.sweep_interval = env.seconds("CHARGING_SWEEP_INTERVAL", c.sweep_interval, seconds(1), seconds(86400));
   return c;

@@ -87,6 +87,11 @@ evp_pg_start() {
   echo "postgresql://postgres@127.0.0.1:$port/evpower"
 }
 
+evp_pg_restart() {  # evp_pg_restart <data-dir>: same options (postmaster.opts), stopped or not
+  evp_pg_as "$EVP_PG_BIN/pg_ctl" -D "$1" -l "$1/server.log" -m fast -w -t 60 restart >/dev/null ||
+    { tail -n 30 "$1/server.log" >&2; evp_die "PostgreSQL did not restart"; }
+}
+
 evp_pg_stop() {  # evp_pg_stop <data-dir>
   [ -f "$1/postmaster.pid" ] && evp_pg_as "$EVP_PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1
   return 0

@@ -38,6 +38,8 @@ constexpr const char* kUsage = R"(usage: evp-push-receiver [options]
   --delay-ms D             wait D ms before answering each push
   --max-streams N          HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (default 1000)
   --keep-messages N        messages kept for GET /messages (default 10000)
+  --state-file FILE        keep subscriptions (and their keys) in FILE, and the TLS identity in
+                           FILE.tls.pem, across restarts
   --quiet                  no log line per message
   --log-level L            trace, debug, info, warn, error (default info)
 )";
@@ -113,6 +115,8 @@ Cli parse(int argc, char** argv) {
       cli.faults.delay = std::chrono::milliseconds(number<unsigned>(flag, v));
     else if (flag == "--max-streams")
       cli.h2.max_concurrent_streams = number<unsigned>(flag, v);
+    else if (flag == "--state-file")
+      cli.options.state_file = v;
     else if (flag == "--keep-messages")
       cli.options.keep_messages = number<std::size_t>(flag, v);
     else if (flag == "--log-level")
@@ -153,8 +157,11 @@ int main(int argc, char** argv) {
 
     Receiver receiver(cli.options);
     receiver.set_ports(tls_port, http_port);
+    if (auto loaded = receiver.load_state())
+      spdlog::info("receiver: {} subscription(s) from {}", loaded, cli.options.state_file);
     receiver.faults() = cli.faults;
-    asio::ssl::context tls = make_server_tls(cli.public_host, cli.cert_out);
+    asio::ssl::context tls = make_server_tls(cli.public_host, cli.cert_out,
+                                             cli.options.state_file.empty() ? "" : cli.options.state_file + ".tls.pem");
 
     if (cli.subscriptions > 0) {
       nlohmann::json list = nlohmann::json::array();

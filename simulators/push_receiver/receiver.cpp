@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "common/time.hpp"
 
@@ -99,8 +103,68 @@ Json Receiver::subscribe(std::string_view application_server_key) {
               {"expirationTime", nullptr},
               {"keys", {{"p256dh", sub.key.public_b64url()}, {"auth", common::base64url_encode(sub.auth)}}}};
   Json out = sub.json;
+  if (state_fd_ >= 0) {
+    std::string line = Json{{"id", id},
+                            {"private", sub.key.private_b64url()},
+                            {"auth", common::base64url_encode(sub.auth)},
+                            {"k", sub.required_k}}
+                           .dump() +
+                       "\n";
+    if (::write(state_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      spdlog::error("receiver: cannot append to {}", options_.state_file);
+  }
   subscriptions_.emplace(id, std::move(sub));
   return out;
+}
+
+Receiver::~Receiver() {
+  if (state_fd_ >= 0) ::close(state_fd_);
+}
+
+std::size_t Receiver::load_state() {
+  if (options_.state_file.empty()) return 0;
+  if (state_fd_ < 0) state_fd_ = ::open(options_.state_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (state_fd_ < 0) throw std::runtime_error("cannot open " + options_.state_file);
+  std::ifstream state(options_.state_file);
+  std::size_t loaded = 0;
+  for (std::string line; std::getline(state, line);) {
+    Json j = Json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;  // a line cut short by a kill
+    if (j.contains("message")) {
+      const Json& jm = j["message"];
+      Message m;
+      m.seq = jm.value("seq", std::uint64_t{0});
+      m.subscription = jm.value("subscription", "");
+      m.payload = jm.value("payload", "");
+      m.ttl = jm.value("ttl", "");
+      m.urgency = jm.value("urgency", "");
+      m.topic = jm.value("topic", "");
+      m.protocol = jm.value("protocol", "");
+      m.time = common::TimePoint(std::chrono::milliseconds(jm.value("time_ms", std::int64_t{0})));
+      next_message_ = std::max(next_message_, m.seq + 1);
+      messages_.push_back(std::move(m));
+      if (messages_.size() > options_.keep_messages) messages_.pop_front();
+      continue;
+    }
+    try {
+      Subscription sub{j.at("id").get<std::string>(),
+                       evp::push::KeyPair::from_strings(j.at("private").get<std::string>(), ""),
+                       common::base64_decode_any(j.at("auth").get<std::string>()).value(),
+                       j.value("k", ""),
+                       {}};
+      sub.json = {{"endpoint", endpoint_base() + "/push/" + sub.id},
+                  {"expirationTime", nullptr},
+                  {"keys", {{"p256dh", sub.key.public_b64url()}, {"auth", j.at("auth").get<std::string>()}}}};
+      std::uint64_t number = 0;
+      std::from_chars(sub.id.data(), sub.id.data() + sub.id.size(), number);
+      next_subscription_ = std::max(next_subscription_, number + 1);
+      subscriptions_.insert_or_assign(sub.id, std::move(sub));
+      ++loaded;
+    } catch (const std::exception& e) {
+      spdlog::warn("receiver: skipping a subscription of {}: {}", options_.state_file, e.what());
+    }
+  }
+  return loaded;
 }
 
 bool Receiver::audience_ok(std::string_view aud) const {
@@ -143,11 +207,16 @@ Response Receiver::push(const Request& req, std::string_view id) {
   if (faults_.throttle_next > 0) {
     --faults_.throttle_next;
     Response r = error(429, "too many requests");
-    r.headers.emplace_back("retry-after", std::to_string(faults_.retry_after));
+    if (faults_.error_body) r.body = *faults_.error_body;
+    r.headers.emplace_back(
+        "retry-after", faults_.retry_after_raw.empty() ? std::to_string(faults_.retry_after) : faults_.retry_after_raw);
     return r;
   }
-  if (faults_.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate)
-    return error(500, "injected server error");
+  if (faults_.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate) {
+    Response r = error(500, "injected server error");
+    if (faults_.error_body) r.body = *faults_.error_body;
+    return r;
+  }
   if (!req.has_ttl) return error(400, "missing TTL header");
   if (!is_uint(req.ttl)) return error(400, "TTL must be a non-negative integer");
   if (lower(req.content_encoding) != "aes128gcm") return error(400, "Content-Encoding must be aes128gcm");
@@ -178,6 +247,23 @@ Response Receiver::push(const Request& req, std::string_view id) {
     spdlog::info("push #{} to subscription {} over {} (TTL {}): {}", m.seq, m.subscription, m.protocol, m.ttl,
                  m.payload.size() > 200 ? m.payload.substr(0, 200) + "…" : m.payload);
   Response r{201, {{"location", endpoint_base_ + "/messages/" + std::to_string(m.seq)}}, {}, {}};
+  if (state_fd_ >= 0) {
+    // Before the 201 goes out, in the kernel's hands (a SIGKILL right after loses nothing):
+    // what a push service accepted it keeps.
+    std::string line = Json{{"message",
+                             {{"seq", m.seq},
+                              {"subscription", m.subscription},
+                              {"payload", m.payload},
+                              {"ttl", m.ttl},
+                              {"urgency", m.urgency},
+                              {"topic", m.topic},
+                              {"protocol", m.protocol},
+                              {"time_ms", m.time.time_since_epoch().count()}}}}
+                           .dump(-1, ' ', false, Json::error_handler_t::replace) +
+                       "\n";
+    if (::write(state_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      spdlog::error("receiver: cannot append to {}", options_.state_file);
+  }
   messages_.push_back(std::move(m));
   if (messages_.size() > options_.keep_messages) messages_.pop_front();
   return r;
@@ -205,7 +291,9 @@ Json Receiver::faults_json() const {
           {"throttle_next", faults_.throttle_next},
           {"retry_after", faults_.retry_after},
           {"error_rate", faults_.error_rate},
-          {"delay_ms", faults_.delay.count()}};
+          {"delay_ms", faults_.delay.count()},
+          {"retry_after_raw", faults_.retry_after_raw},
+          {"error_body_bytes", faults_.error_body ? Json(faults_.error_body->size()) : Json()}};
 }
 
 Json Receiver::stats() const {
@@ -233,6 +321,33 @@ Response Receiver::control(const Request& req) {
       faults_.error_rate = rate;
     }
     if (j.contains("delay_ms")) faults_.delay = std::chrono::milliseconds(j["delay_ms"].get<std::uint32_t>());
+    if (j.contains("retry_after_raw")) faults_.retry_after_raw = j["retry_after_raw"].get<std::string>();
+    if (j.contains("error_body_hex")) {
+      if (j["error_body_hex"].is_null()) {
+        faults_.error_body.reset();
+      } else {
+        auto hex = j["error_body_hex"].get<std::string>();
+        if (hex.size() % 2 != 0) return error(400, "error_body_hex must have an even number of digits");
+        std::string bytes;
+        for (std::size_t i = 0; i < hex.size(); i += 2) {
+          auto digit = [](char c) -> int {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+          };
+          int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+          if (hi < 0 || lo < 0) return error(400, "error_body_hex must be hexadecimal");
+          bytes += static_cast<char>(hi * 16 + lo);
+        }
+        auto repeat = j.value("error_body_repeat", 1u);
+        if (repeat < 1 || repeat > 1'000'000) return error(400, "error_body_repeat must be 1..1000000");
+        std::string body;
+        body.reserve(bytes.size() * repeat);
+        for (unsigned k = 0; k < repeat; ++k) body += bytes;
+        faults_.error_body = std::move(body);
+      }
+    }
     if (j.value("reset", false)) faults_ = Faults{};
   } catch (const Json::exception& e) {
     return error(400, e.what());

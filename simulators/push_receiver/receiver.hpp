@@ -49,6 +49,11 @@ struct Faults {
   unsigned retry_after = 5;         ///< seconds, for 429
   double error_rate = 0;            ///< probability of a 500
   std::chrono::milliseconds delay{0};
+  /// A misbehaving service: sent verbatim as the Retry-After of a 429 instead of
+  /// `retry_after` (e.g. "99999999999999999999"), and as the body of every injected 429 and
+  /// 500 (any bytes: NUL, invalid UTF-8, megabytes of it).
+  std::string retry_after_raw;
+  std::optional<std::string> error_body;
 };
 
 struct Options {
@@ -57,11 +62,18 @@ struct Options {
   unsigned http_port = 0;  ///< 0: no plain listener
   std::size_t keep_messages = 10000;
   bool log_messages = true;
+  /// Subscriptions (with their private keys) and accepted messages are appended here and
+  /// loaded at start, so a receiver killed and started again keeps both, as a push
+  /// service does.
+  std::string state_file;
 };
 
 class Receiver {
  public:
   explicit Receiver(Options options);
+  ~Receiver();
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
 
   /// Creates a subscription; `application_server_key` (base64url, may be empty) is then
   /// required as the VAPID `k` of every push to it, as FCM does. Returns the PushSubscription JSON.
@@ -69,6 +81,10 @@ class Receiver {
   Response handle(const Request& req);
 
   Faults& faults() { return faults_; }
+  /// Loads the subscriptions and accepted messages of options.state_file (after set_ports:
+  /// endpoints name the ports) and appends to it from then on. Returns how many
+  /// subscriptions.
+  std::size_t load_state();
   /// Called once the listeners know their ports (port 0 picks one).
   void set_ports(unsigned tls_port, unsigned http_port);
   std::string endpoint_base() const;  ///< https://host:port
@@ -112,6 +128,7 @@ class Receiver {
   // for hours, and real services cache too. Expiry is still checked on every request.
   std::unordered_map<std::string, evp::push::VapidClaims> verified_;
   std::mt19937_64 rng_{std::random_device{}()};
+  int state_fd_ = -1;  // options_.state_file, O_APPEND
 };
 
 }  // namespace evp::push_receiver

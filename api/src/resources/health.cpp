@@ -85,6 +85,17 @@ awaitable<Reply> metrics(Context& ctx) {
   counter(out, "evp_push_expired_subscriptions_total", "Subscriptions removed after 404/410.", "counter",
           ps.expired_subscriptions);
   counter(out, "evp_push_outbox_depth", "Pending outbox rows (last seen by the dispatcher).", "gauge", ps.outbox_depth);
+  counter(out, "evp_push_in_flight", "Outbox items claimed by this process and not recorded yet.", "gauge",
+          ps.in_flight);
+  counter(out, "evp_push_reclaimed_total", "Items an earlier run of this instance had claimed, taken back at start.",
+          "counter", ps.reclaimed);
+  counter(out, "evp_push_record_failures_total", "Outcome writes that failed and were retried.", "counter",
+          ps.record_failures);
+  counter(out, "evp_push_stale_outcomes_total", "Outcomes not recorded because the item was claimed again.", "counter",
+          ps.stale_outcomes);
+  counter(out, "evp_push_origin_wait_timeouts_total",
+          "Push requests that found no free slot to their push service in time (retried later).", "counter",
+          ps.origin_wait_timeouts);
 
   auto db = ctx.svc.pool.stats();
   counter(out, "evp_db_connections", "Open database connections.", "gauge", db.connections);

@@ -37,11 +37,23 @@ struct Config {
   /// capped at retry_max_delay, never earlier than the service's Retry-After.
   std::chrono::milliseconds retry_base_delay{1000};
   std::chrono::milliseconds retry_max_delay{std::chrono::hours(1)};
-  /// How long a claimed item belongs to this process. Items of a process that died are
-  /// claimed again after it runs out; it must exceed request_timeout comfortably.
-  std::chrono::milliseconds lease{std::chrono::minutes(2)};
-  /// Dispatcher loops claiming batches concurrently (each sends its batch concurrently).
+  /// How long a claimed item belongs to this process without news from it. The dispatcher
+  /// renews the lease of its unfinished items every lease/3, so an attempt may take longer;
+  /// items of a process that died are claimed by another after the lease runs out, and by
+  /// the same instance at once when it starts again (PUSH_LEASE_MS).
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};
+  /// Names this dispatcher across restarts (PUSH_INSTANCE_NAME; default host name and
+  /// OCPP port): a restarted instance takes back its own unfinished claims at once. Two
+  /// processes sharing a database must not share a name.
+  std::string instance_name = "evpower";
+  /// Items in flight at most: workers x batch_size (PUSH_WORKERS). Claims are topped up as
+  /// sends complete, and each outcome is recorded as it arrives, not per batch.
   int workers = 2;
+  /// Requests in flight at most to one push-service origin over HTTP/2 (over HTTP/1.1: one
+  /// per connection), and how long a request waits for a slot before it is retried later
+  /// (PUSH_ORIGIN_CONCURRENCY, PUSH_ORIGIN_WAIT_MS).
+  std::size_t origin_concurrency = 100;
+  std::chrono::milliseconds origin_wait{10000};
   /// HTTP/2 keep-alive: PING after this much silence; close after idle_timeout without requests.
   std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(2)};
@@ -55,6 +67,11 @@ struct Stats {
   std::uint64_t enqueued = 0, sent = 0, failed = 0, retried = 0, expired_subscriptions = 0;
   std::uint64_t outbox_depth = 0;        ///< last seen pending rows
   std::uint64_t connections_opened = 0;  ///< to push services, since start
+  std::uint64_t reclaimed = 0;           ///< items of an earlier run taken back at start
+  std::uint64_t in_flight = 0;           ///< items claimed and not recorded yet
+  std::uint64_t record_failures = 0;     ///< outcome writes that failed (retried)
+  std::uint64_t stale_outcomes = 0;      ///< outcomes not recorded: the claim had moved on
+  std::uint64_t origin_wait_timeouts = 0;  ///< requests that found no free slot in time
 };
 
 /// Checks a subscription endpoint before it is stored (and the dispatcher checks the

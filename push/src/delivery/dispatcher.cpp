@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
 #include "delivery/address_policy.hpp"
 #include "delivery/retry.hpp"
 
@@ -26,6 +27,8 @@ ClientOptions client_options(const Config& config) {
   options.idle_timeout = config.idle_timeout;
   options.dns_threads = config.dns_threads;
   options.dns_timeout = config.dns_timeout;
+  options.origin_concurrency = config.origin_concurrency;
+  options.origin_wait = config.origin_wait;
   return options;
 }
 
@@ -34,42 +37,71 @@ std::int64_t unix_now() {
 }
 }  // namespace
 
+std::string random_claim_token() {
+  std::random_device device;
+  std::uniform_int_distribution<int> byte(0, 255);
+  unsigned char b[16];
+  for (auto& x : b) x = static_cast<unsigned char>(byte(device));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
 Dispatcher::Dispatcher(asio::any_io_executor executor, db::Pool& pool, const Config& config, KeyPair key)
     : executor_(executor),
       pool_(pool),
       config_(config),
       key_(std::move(key)),
+      claimant_{config.instance_name, random_claim_token()},
       vapid_(key_, config.vapid_subject),
       client_(executor, client_options(config)),
       rng_(std::random_device{}()),
+      capacity_(std::max<std::size_t>(1, static_cast<std::size_t>(std::max(1, config.workers)) * config.batch_size)),
       wake_timer_(executor),
+      slot_signal_(executor, asio::steady_timer::time_point::max()),
+      results_signal_(executor, asio::steady_timer::time_point::max()),
+      renew_timer_(executor),
       drained_signal_(executor, asio::steady_timer::time_point::max()) {}
 
-void Dispatcher::start() {
+void Dispatcher::spawn(const char* name, asio::awaitable<void> (Dispatcher::*body)()) {
   auto self = shared_from_this();
-  for (int i = 0; i < std::max(1, config_.workers); ++i) {
-    ++running_workers_;
-    asio::co_spawn(
-        executor_, [self]() { return self->worker(); },
-        [self](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              spdlog::error("push: dispatcher worker ended: {}", ex.what());
-            }
+  ++running_;
+  asio::co_spawn(
+      executor_, [self, body]() { return ((*self).*body)(); },
+      [self, name](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("push: dispatcher {} ended: {}", name, ex.what());
           }
-          if (--self->running_workers_ == 0) {
-            self->client_.close_all();
-            self->drained_signal_.cancel();
-          }
-        });
-  }
+        }
+        if (--self->running_ == 0) {
+          self->client_.close_all();
+          self->drained_signal_.cancel();
+        }
+      });
+}
+
+void Dispatcher::start() {
+  spawn("claimer", &Dispatcher::claimer);
+  spawn("recorder", &Dispatcher::recorder);
+  spawn("lease renewer", &Dispatcher::renewer);
 }
 
 void Dispatcher::stop() {
   stopping_ = true;
   wake_timer_.cancel();
+  slot_signal_.cancel();
+  results_signal_.cancel();
+  renew_timer_.cancel();
 }
 
 void Dispatcher::wake() {
@@ -79,15 +111,37 @@ void Dispatcher::wake() {
 
 asio::awaitable<void> Dispatcher::drained() {
   auto self = shared_from_this();
-  while (running_workers_ > 0) co_await drained_signal_.async_wait(use_tuple);
+  while (running_ > 0) co_await drained_signal_.async_wait(use_tuple);
 }
 
-asio::awaitable<void> Dispatcher::worker() {
+asio::awaitable<void> Dispatcher::claimer() {
+  // First take back what an earlier run of this instance left claimed: it was killed
+  // between claiming and recording, and those items need not wait for their lease.
+  for (int attempt = 0; !stopping_; ++attempt) {
+    std::string failure;
+    try {
+      auto reclaimed = co_await reclaim_own_items(pool_, claimant_);
+      stats_.reclaimed += static_cast<std::uint64_t>(reclaimed);
+      if (reclaimed > 0)
+        spdlog::info("push: took back {} item(s) an earlier run of '{}' had claimed", reclaimed, claimant_.owner);
+      break;
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (attempt % 30 == 0) spdlog::warn("push: cannot take back earlier claims yet: {}", failure);
+    wake_timer_.expires_after(std::chrono::seconds(1));
+    co_await wake_timer_.async_wait(use_tuple);
+  }
   while (!stopping_) {
+    if (in_flight_ >= capacity_) {
+      co_await slot_signal_.async_wait(use_tuple);
+      continue;
+    }
+    const std::size_t want = std::min(config_.batch_size, capacity_ - in_flight_);
     std::vector<OutboxItem> items;
     bool db_failed = false;
     try {
-      items = co_await claim_outbox_items(pool_, config_.batch_size, config_.lease);
+      items = co_await claim_outbox_items(pool_, want, config_.lease, claimant_);
     } catch (const std::exception& e) {
       db_failed = true;
       // The database being away must not flood the log at the poll rate.
@@ -97,17 +151,17 @@ asio::awaitable<void> Dispatcher::worker() {
         spdlog::warn("push: cannot claim outbox items: {}", e.what());
       }
     }
-    if (!items.empty()) {
-      auto results = co_await send_batch(items);
-      try {
-        co_await record_results(pool_, results);
-      } catch (const std::exception& e) {
-        // The items stay leased and are claimed again when the lease runs out: a push may
-        // then arrive twice, which is better than never.
-        spdlog::error("push: cannot record {} outcomes: {}", results.size(), e.what());
-      }
-      continue;
+    for (auto& item : items) {
+      ++in_flight_;
+      // Each send is its own coroutine, so the items are in flight together (as streams
+      // of one HTTP/2 connection per service) and each outcome is recorded on its own.
+      auto self = shared_from_this();
+      asio::co_spawn(
+          executor_, [self, item = std::move(item)]() mutable { return self->deliver(std::move(item)); },
+          asio::detached);
     }
+    stats_.in_flight = in_flight_;
+    if (!items.empty() && items.size() == want) continue;  // probably more due
     if (!db_failed && std::chrono::steady_clock::now() - depth_checked_ > std::chrono::seconds(1)) {
       depth_checked_ = std::chrono::steady_clock::now();
       try {
@@ -126,29 +180,114 @@ asio::awaitable<void> Dispatcher::worker() {
   }
 }
 
-asio::awaitable<std::vector<ItemResult>> Dispatcher::send_batch(const std::vector<OutboxItem>& items) {
-  std::vector<ItemResult> results(items.size());
-  std::size_t remaining = items.size();
-  asio::steady_timer all_done(executor_, asio::steady_timer::time_point::max());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    // Each send is its own coroutine so a batch's requests are in flight together (as
-    // streams of one HTTP/2 connection per service); this frame waits for all of them.
-    asio::co_spawn(
-        executor_,
-        [&, i]() -> asio::awaitable<void> {
-          results[i] = co_await send_one(items[i]);
-          if (--remaining == 0) all_done.cancel();
-        },
-        asio::detached);
+asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
+  ItemResult result;
+  try {
+    result = co_await send_one(item);
+  } catch (const std::exception& e) {
+    result.kind = ItemResult::Kind::Retry;  // cannot happen (send_one catches); be safe
+    result.id = item.id;
+    result.attempts = item.attempts;
+    result.error = e.what();
   }
-  while (remaining > 0) co_await all_done.async_wait(use_tuple);
+  results_.push_back(std::move(result));
+  --in_flight_;
+  stats_.in_flight = in_flight_;
   stats_.connections_opened = client_.connections_opened();
-  co_return results;
+  results_signal_.cancel();
+  slot_signal_.cancel();
+}
+
+asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResult> batch) {
+  // The recorder keeps a connection of its own, so outcomes never queue behind the OCPP
+  // and REST traffic for one; after an error it takes a fresh one.
+  std::string failure;
+  try {
+    if (!recorder_connection_) {
+      auto lease = co_await pool_.acquire();
+      recorder_connection_.emplace(std::move(lease));
+    }
+    stats_.stale_outcomes += co_await record_results(**recorder_connection_, claimant_, batch);
+    co_return std::vector<ItemResult>{};
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  recorder_connection_.reset();
+  ++stats_.record_failures;
+  spdlog::warn("push: cannot record {} outcome(s) together, trying one by one: {}", batch.size(), failure);
+  // One outcome that the statement cannot take must not hold up the others.
+  std::vector<ItemResult> left;
+  for (auto& result : batch) {
+    std::vector<ItemResult> one{result};
+    bool ok = false;
+    try {
+      stats_.stale_outcomes += co_await record_results(pool_, claimant_, one);
+      ok = true;
+    } catch (const std::exception&) {
+    }
+    if (!ok) {
+      ++stats_.record_failures;
+      left.push_back(std::move(result));
+    }
+  }
+  co_return left;
+}
+
+asio::awaitable<void> Dispatcher::recorder() {
+  int failed_rounds = 0;
+  while (true) {
+    if (results_.empty()) {
+      recorder_connection_.reset();  // held only while outcomes keep coming
+      if (finished()) break;
+      co_await results_signal_.async_wait(use_tuple);
+      continue;
+    }
+    // Whatever arrived while the last statement ran goes in the next one (group commit):
+    // one round trip per outcome when idle, few when busy, none waits for a whole batch.
+    auto batch = std::move(results_);
+    results_.clear();
+    auto left = co_await record(std::move(batch));
+    if (left.empty()) {
+      failed_rounds = 0;
+      continue;
+    }
+    // The database is away. The items stay claimed by this run (their lease renewed while
+    // it can be); try again shortly. When stopping, give up after a few tries: the next
+    // start of this instance takes the items back (a push may then arrive twice).
+    ++failed_rounds;
+    if (stopping_ && failed_rounds >= 3 && in_flight_ == 0) {
+      spdlog::error("push: {} outcome(s) not recorded at shutdown; they are sent again after restart",
+                    left.size() + results_.size());
+      results_.clear();
+      break;
+    }
+    results_.insert(results_.begin(), std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()));
+    asio::steady_timer pause(executor_, std::chrono::seconds(1));
+    co_await pause.async_wait(use_tuple);
+  }
+  recorder_connection_.reset();
+  recorder_done_ = true;
+  renew_timer_.cancel();
+}
+
+asio::awaitable<void> Dispatcher::renewer() {
+  const auto every = std::max<std::chrono::milliseconds>(config_.lease / 3, std::chrono::milliseconds(10));
+  while (!recorder_done_) {
+    renew_timer_.expires_after(every);
+    co_await renew_timer_.async_wait(use_tuple);
+    if (recorder_done_ || (in_flight_ == 0 && results_.empty())) continue;
+    try {
+      co_await renew_leases(pool_, claimant_, config_.lease);
+    } catch (const std::exception& e) {
+      spdlog::warn("push: cannot renew outbox leases: {}", e.what());
+    }
+  }
 }
 
 asio::awaitable<ItemResult> Dispatcher::send_one(const OutboxItem& item) {
   ItemResult result;
   result.id = item.id;
+  result.attempts = item.attempts;
   result.subscription_id = item.subscription_id;
   result.endpoint = item.endpoint;
   try {
@@ -175,6 +314,10 @@ asio::awaitable<ItemResult> Dispatcher::send_one(const OutboxItem& item) {
     message.ttl = item.ttl;
     auto request = build_web_push_request(message, vapid_, now);
     auto response = co_await client_.send(request);
+    // The service's words go into the log and the database: made safe and bounded here.
+    response.body = common::sanitize_text(response.body, kMaxErrorText);
+    response.error = common::sanitize_text(response.error, kMaxErrorText);
+    if (response.origin_busy) ++stats_.origin_wait_timeouts;
     co_return judge(item, response);
   } catch (const std::exception& e) {
     // Bad stored keys, unparsable payload: sending again cannot help.
@@ -189,6 +332,7 @@ asio::awaitable<ItemResult> Dispatcher::send_one(const OutboxItem& item) {
 ItemResult Dispatcher::judge(const OutboxItem& item, const HttpResponse& response) {
   ItemResult result;
   result.id = item.id;
+  result.attempts = item.attempts;
   result.subscription_id = item.subscription_id;
   result.endpoint = item.endpoint;
   result.status = response.status;

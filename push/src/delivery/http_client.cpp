@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <deque>
 #include <vector>
 
 #include "delivery/h1_connection.hpp"
@@ -23,7 +25,42 @@ struct HttpClient::Origin {
   std::string last_error;
   bool last_policy = false;
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;
+  // Requests in flight to the origin, and those waiting for a slot (first come, first
+  // served; each with its own deadline).
+  struct SlotWaiter {
+    explicit SlotWaiter(asio::any_io_executor executor) : timer(executor) {}
+    asio::steady_timer timer;
+    bool granted = false;
+  };
+  std::size_t active = 0;
+  std::deque<std::shared_ptr<SlotWaiter>> slot_waiters;
+
+  void release() {
+    if (!slot_waiters.empty()) {
+      auto next = slot_waiters.front();  // the slot passes on; `active` stays
+      slot_waiters.pop_front();
+      next->granted = true;
+      next->timer.cancel();
+      return;
+    }
+    --active;
+  }
 };
+
+namespace {
+// Runs `release` when the request is over, however it ends.
+template <class F>
+class ScopeExit {
+ public:
+  explicit ScopeExit(F f) : f_(std::move(f)) {}
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+  ~ScopeExit() { f_(); }
+
+ private:
+  F f_;
+};
+}  // namespace
 
 HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
     : executor_(executor),
@@ -93,8 +130,38 @@ asio::awaitable<std::shared_ptr<Connection>> HttpClient::connection_for(const Ur
   }
 }
 
+asio::awaitable<bool> HttpClient::acquire_slot(std::shared_ptr<Origin> origin, std::size_t limit) {
+  if (origin->active < limit && origin->slot_waiters.empty()) {
+    ++origin->active;
+    co_return true;
+  }
+  auto waiter = std::make_shared<Origin::SlotWaiter>(executor_);
+  origin->slot_waiters.push_back(waiter);
+  waiter->timer.expires_after(options_.origin_wait);
+  co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (waiter->granted) co_return true;
+  auto& queue = origin->slot_waiters;
+  queue.erase(std::remove(queue.begin(), queue.end(), waiter), queue.end());
+  co_return false;
+}
+
 asio::awaitable<HttpResponse> HttpClient::send(const HttpRequest& request) {
   HttpResponse response;
+  auto key = request.url.connection_key();
+  auto& slot = origins_[key];
+  if (!slot) slot = std::make_shared<Origin>();
+  auto origin = slot;
+  // HTTP/1.1 carries one request at a time: more in flight would only queue inside the
+  // connection, without a deadline. Until the protocol is known, assume HTTP/2.
+  const bool h1 = origin->connection && !origin->connection->http2();
+  const std::size_t limit = h1 ? 1 : std::max<std::size_t>(1, options_.origin_concurrency);
+  if (!co_await acquire_slot(origin, limit)) {
+    response.origin_busy = true;
+    response.error = "no free request slot to " + key + " within " + std::to_string(options_.origin_wait.count()) +
+                     " ms (" + std::to_string(origin->active) + " in flight)";
+    co_return response;
+  }
+  ScopeExit release([origin] { origin->release(); });
   // One immediate retry on a fresh connection when the request provably was not processed
   // (refused stream, GOAWAY, keep-alive connection the service had closed); anything else
   // goes back to the outbox's backoff.

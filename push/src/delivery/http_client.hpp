@@ -22,7 +22,9 @@ class HttpClient {
   ~HttpClient();
 
   /// Sends over the origin's connection, opening it (or a replacement after GOAWAY or an
-  /// error) first. Never throws for network trouble: it is in the response.
+  /// error) first. Never throws for network trouble: it is in the response. At most
+  /// options.origin_concurrency requests are in flight to one origin (one over HTTP/1.1);
+  /// a request that finds no slot within options.origin_wait is answered `origin_busy`.
   boost::asio::awaitable<HttpResponse> send(const HttpRequest& request);
 
   /// Closes every connection (in-flight requests fail with an error).
@@ -35,6 +37,8 @@ class HttpClient {
  private:
   struct Origin;
   boost::asio::awaitable<std::shared_ptr<Connection>> connection_for(const Url& url, HttpResponse& failure);
+  /// Takes one of the origin's `limit` request slots, waiting at most options_.origin_wait.
+  boost::asio::awaitable<bool> acquire_slot(std::shared_ptr<Origin> origin, std::size_t limit);
 
   boost::asio::any_io_executor executor_;
   ClientOptions options_;

@@ -27,6 +27,8 @@ struct HttpResponse {
   bool unprocessed = false;
   /// Refused by the endpoint policy (non-public address, http:// not allowed): permanent.
   bool policy = false;
+  /// No slot free to the origin within origin_wait: never sent (retryable).
+  bool origin_busy = false;
 
   static constexpr std::size_t kMaxBody = 4096;
 };
@@ -45,6 +47,10 @@ struct ClientOptions {
   /// Host lookups run on the client's own resolver threads, each bounded by dns_timeout.
   std::size_t dns_threads = 2;
   std::chrono::milliseconds dns_timeout{5000};
+  /// Requests in flight to one origin: HTTP/2 streams (HTTP/1.1 is one at a time), and
+  /// how long a request may wait for a slot before it fails as retryable.
+  std::size_t origin_concurrency = 100;
+  std::chrono::milliseconds origin_wait{10000};
 };
 
 /// One connection to one origin (HTTP/2: many concurrent requests; HTTP/1.1: one at a time).

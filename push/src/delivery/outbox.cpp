@@ -1,10 +1,11 @@
 #include "delivery/outbox.hpp"
 
 #include <algorithm>
-
-#include "db/arrays.hpp"
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
+#include "db/arrays.hpp"
+#include "delivery/retry.hpp"
 #include "push/crypto.hpp"
 
 namespace evp::push::delivery {
@@ -24,7 +25,8 @@ constexpr std::string_view kInsertSql =
 // hands the items of a process that died mid-send to the next claim after it expires.
 constexpr std::string_view kClaimSql =
     "UPDATE push_outbox o SET state = 'sending', attempts = o.attempts + 1, "
-    "       locked_until = now() + $2::bigint * interval '1 millisecond' "
+    "       locked_until = now() + $2::bigint * interval '1 millisecond', "
+    "       claim_owner = $3, claim_token = $4::uuid "
     "FROM push_subscriptions s "
     "WHERE s.id = o.subscription_id AND o.id IN ("
     "  SELECT id FROM push_outbox "
@@ -81,8 +83,9 @@ asio::awaitable<std::int64_t> insert_outbox_rows(db::Connection& connection, std
 }
 
 asio::awaitable<std::vector<OutboxItem>> claim_outbox_items(db::Pool& pool, std::size_t limit,
-                                                            std::chrono::milliseconds lease) {
-  db::Params params{db::param(static_cast<std::int64_t>(limit)), db::param(static_cast<std::int64_t>(lease.count()))};
+                                                            std::chrono::milliseconds lease, const Claimant& claimant) {
+  db::Params params{db::param(static_cast<std::int64_t>(limit)), db::param(static_cast<std::int64_t>(lease.count())),
+                    db::param(claimant.owner), db::param(claimant.token)};
   auto rows = co_await pool.query(kClaimSql, std::move(params));
   std::vector<OutboxItem> items;
   items.reserve(rows.rows());
@@ -106,15 +109,57 @@ asio::awaitable<std::vector<OutboxItem>> claim_outbox_items(db::Pool& pool, std:
   co_return items;
 }
 
-asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResult>& results) {
-  std::vector<std::string> ids, states, statuses, errors, delays, used_subscriptions, gone_endpoints;
+asio::awaitable<std::int64_t> reclaim_own_items(db::Pool& pool, const Claimant& claimant) {
+  db::Params params{db::param(claimant.owner), db::param(claimant.token)};
+  auto result = co_await pool.query(
+      "UPDATE push_outbox SET state = 'pending', next_attempt_at = now(), locked_until = NULL, "
+      "       attempts = greatest(attempts - 1, 0) "
+      "WHERE state = 'sending' AND claim_owner = $1 AND claim_token IS DISTINCT FROM $2::uuid",
+      std::move(params));
+  co_return result.affected();
+}
+
+asio::awaitable<std::int64_t> renew_leases(db::Pool& pool, const Claimant& claimant, std::chrono::milliseconds lease) {
+  db::Params params{db::param(claimant.owner), db::param(claimant.token),
+                    db::param(static_cast<std::int64_t>(lease.count()))};
+  auto result = co_await pool.query(
+      "UPDATE push_outbox SET locked_until = now() + $3::bigint * interval '1 millisecond' "
+      "WHERE state = 'sending' AND claim_owner = $1 AND claim_token = $2::uuid",
+      std::move(params));
+  co_return result.affected();
+}
+
+namespace {
+// All outcomes in one statement (one round trip, its own transaction): the rows still held
+// by their claim get their new state; subscriptions that took a push are marked used, the
+// ones the service called gone are deleted (which cascades to their items).
+constexpr std::string_view kRecordSql =
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::int[]) "
+    "           AS r(id, state, status, error, delay_ms, attempts)), "
+    "done AS ("
+    "  UPDATE push_outbox o SET state = r.state, locked_until = NULL, "
+    "    last_status = NULLIF(r.status, 0), last_error = NULLIF(r.error, ''), "
+    "    sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE o.sent_at END, "
+    "    next_attempt_at = CASE WHEN r.state = 'pending' THEN now() + r.delay_ms * interval '1 millisecond' "
+    "                           ELSE o.next_attempt_at END "
+    "  FROM r WHERE o.id = r.id AND o.state = 'sending' AND o.claim_token = $7::uuid AND o.attempts = r.attempts "
+    "  RETURNING o.subscription_id, r.state), "
+    "used AS ("
+    "  UPDATE push_subscriptions s SET last_used_at = now() "
+    "  WHERE s.id IN (SELECT subscription_id FROM done WHERE state = 'sent') AND s.endpoint <> ALL($8::text[])), "
+    "gone AS (DELETE FROM push_subscriptions WHERE endpoint = ANY($8::text[])) "
+    "SELECT count(*) FROM done";
+}  // namespace
+
+asio::awaitable<std::uint64_t> record_results(db::Connection& connection, const Claimant& claimant,
+                                              const std::vector<ItemResult>& results) {
+  std::vector<std::string> ids, attempts, states, statuses, errors, delays, gone_endpoints;
   for (const auto& r : results) {
     switch (r.kind) {
       case ItemResult::Kind::Gone:
         gone_endpoints.push_back(r.endpoint);  // deleting the subscription cascades to its items
         continue;
       case ItemResult::Kind::Sent:
-        used_subscriptions.push_back(r.subscription_id);
         states.emplace_back("sent");
         break;
       case ItemResult::Kind::Retry:
@@ -128,36 +173,25 @@ asio::awaitable<void> record_results(db::Pool& pool, const std::vector<ItemResul
         break;
     }
     ids.push_back(std::to_string(r.id));
-    statuses.push_back(std::to_string(r.status));
-    errors.push_back(r.error);
-    delays.push_back(std::to_string(r.retry_in.count()));
+    attempts.push_back(std::to_string(r.attempts));
+    statuses.push_back(std::to_string(std::clamp(r.status, 0, 999)));
+    errors.push_back(common::sanitize_text(r.error, kMaxErrorText));
+    auto longest = std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetryAfter);
+    delays.push_back(std::to_string(std::clamp(r.retry_in, std::chrono::milliseconds(0), longest).count()));
   }
-  co_await pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
-    if (!ids.empty()) {
-      db::Params params{db::param(db::text_array(ids)), db::param(db::text_array(states)),
-                        db::param(db::text_array(statuses)), db::param(db::text_array(errors)),
-                        db::param(db::text_array(delays))};
-      co_await tx.query(
-          "UPDATE push_outbox o SET state = r.state, locked_until = NULL, "
-          "  last_status = NULLIF(r.status, 0), last_error = NULLIF(r.error, ''), "
-          "  sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE o.sent_at END, "
-          "  next_attempt_at = CASE WHEN r.state = 'pending' THEN now() + r.delay_ms * interval '1 millisecond' "
-          "                         ELSE o.next_attempt_at END "
-          "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[]) "
-          "     AS r(id, state, status, error, delay_ms) "
-          "WHERE o.id = r.id AND o.state = 'sending'",
-          std::move(params));
-    }
-    if (!used_subscriptions.empty()) {
-      db::Params params{db::param(db::text_array(used_subscriptions))};
-      co_await tx.query("UPDATE push_subscriptions SET last_used_at = now() WHERE id = ANY($1::uuid[])",
-                        std::move(params));
-    }
-    if (!gone_endpoints.empty()) {
-      db::Params params{db::param(db::text_array(gone_endpoints))};
-      co_await tx.query("DELETE FROM push_subscriptions WHERE endpoint = ANY($1::text[])", std::move(params));
-    }
-  });
+  if (ids.empty() && gone_endpoints.empty()) co_return 0;
+  db::Params params{db::param(db::text_array(ids)),      db::param(db::text_array(states)),
+                    db::param(db::text_array(statuses)), db::param(db::text_array(errors)),
+                    db::param(db::text_array(delays)),   db::param(db::text_array(attempts)),
+                    db::param(claimant.token),           db::param(db::text_array(gone_endpoints))};
+  auto done = co_await connection.query(kRecordSql, std::move(params));
+  co_return ids.size() - static_cast<std::uint64_t>(std::max<std::int64_t>(0, done.get_int(0, 0)));
+}
+
+asio::awaitable<std::uint64_t> record_results(db::Pool& pool, const Claimant& claimant,
+                                              const std::vector<ItemResult>& results) {
+  auto lease = co_await pool.acquire();
+  co_return co_await record_results(*lease, claimant, results);
 }
 
 asio::awaitable<std::uint64_t> outbox_depth(db::Pool& pool) {

@@ -41,14 +41,14 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   if (value.front() >= '0' && value.front() <= '9') {
     std::int64_t seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc::result_out_of_range) return std::chrono::seconds(INT32_MAX);
+    if (ec == std::errc::result_out_of_range) return kMaxRetryAfter;
     if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
-    return std::chrono::seconds(seconds);
+    return std::chrono::seconds(std::min<std::int64_t>(seconds, kMaxRetryAfter.count()));
   }
   auto when = parse_http_date(value);
   if (!when) return std::nullopt;
   auto delta = *when - std::chrono::system_clock::to_time_t(now);
-  return std::chrono::seconds(std::max<std::int64_t>(0, delta));
+  return std::chrono::seconds(std::clamp<std::int64_t>(delta, 0, kMaxRetryAfter.count()));
 }
 
 std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
@@ -56,9 +56,12 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
   int shift = std::clamp(attempt - 1, 0, 30);
   double exponential = static_cast<double>(base.count()) * static_cast<double>(std::int64_t{1} << shift);
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
-  double delay = std::min(exponential * jitter(rng), static_cast<double>(cap.count()));
+  double delay =
+      std::clamp(exponential * jitter(rng), 0.0, static_cast<double>(std::max<std::int64_t>(cap.count(), 0)));
   auto result = std::chrono::milliseconds(static_cast<std::int64_t>(delay));
-  if (retry_after) result = std::max<std::chrono::milliseconds>(result, *retry_after);
+  if (retry_after)
+    result =
+        std::max<std::chrono::milliseconds>(result, std::clamp(*retry_after, std::chrono::seconds(0), kMaxRetryAfter));
   return result;
 }
 

@@ -53,3 +53,17 @@ TEST_CASE("backoff grows exponentially, jitters, is capped and honours Retry-Aft
     differs = backoff_delay(3, milliseconds(1000), hours(1), std::nullopt, rng) != a;
   CHECK(differs);
 }
+
+TEST_CASE("an absurd Retry-After is clamped, so the next attempt time stays representable") {
+  auto now = system_clock::from_time_t(784111777);
+  CHECK(parse_retry_after("99999999999999999999999999", now) == kMaxRetryAfter);  // overflows int64
+  CHECK(parse_retry_after("9223372036854775807", now) == kMaxRetryAfter);
+  CHECK(parse_retry_after("86401", now) == kMaxRetryAfter);
+  CHECK(parse_retry_after("86400", now) == seconds(86400));
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == kMaxRetryAfter);
+  std::mt19937_64 rng(7);
+  CHECK(backoff_delay(1, milliseconds(1000), hours(1), seconds(INT64_MAX / 2000), rng) == kMaxRetryAfter);
+  CHECK(backoff_delay(1, milliseconds(1000), hours(1), seconds(-5), rng) <= milliseconds(1500));
+  CHECK(backoff_delay(1000000, milliseconds(1000), hours(1), std::nullopt, rng) <= hours(1));
+  CHECK(backoff_delay(1, milliseconds(1000), milliseconds(-1), std::nullopt, rng) == milliseconds(0));
+}

@@ -82,7 +82,8 @@ void Service::start() {
   impl_->dispatcher =
       std::make_shared<delivery::Dispatcher>(impl_->executor, impl_->pool, impl_->config, std::move(key));
   impl_->dispatcher->start();
-  spdlog::info("push: dispatcher started ({} workers, batch {})", impl_->config.workers, impl_->config.batch_size);
+  spdlog::info("push: dispatcher '{}' started (up to {} items in flight, lease {} ms)", impl_->config.instance_name,
+               impl_->config.workers * impl_->config.batch_size, impl_->config.lease.count());
 }
 
 void Service::stop() {
@@ -177,6 +178,11 @@ Stats Service::stats() const {
     s.expired_subscriptions = d.expired_subscriptions;
     s.outbox_depth = d.outbox_depth;
     s.connections_opened = d.connections_opened;
+    s.reclaimed = d.reclaimed;
+    s.in_flight = d.in_flight;
+    s.record_failures = d.record_failures;
+    s.stale_outcomes = d.stale_outcomes;
+    s.origin_wait_timeouts = d.origin_wait_timeouts;
   }
   return s;
 }

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "delivery/dispatcher.hpp"
+#include "delivery/outbox.hpp"
 #include "delivery/service_test_support.hpp"
 
 using namespace evp::push;
@@ -306,8 +308,8 @@ TEST_CASE("a user's per-event opt-out keeps that event out of the outbox, other 
   ServiceEnv env;
   auto key = KeyPair::generate();
   env.add_subscription(kUser, "client", receiver.subscribe(1)[0]);
-  env.db().exec("INSERT INTO notification_preferences (user_id, event_type, enabled) VALUES ('" +
-                std::string(kUser) + "', 'low_balance_warning', false)");
+  env.db().exec("INSERT INTO notification_preferences (user_id, event_type, enabled) VALUES ('" + std::string(kUser) +
+                "', 'low_balance_warning', false)");
   Service service(env.io().get_executor(), env.pool(), ServiceEnv::config_for(receiver, key));
   service.start();
   auto muted = test_notification("muted");
@@ -323,4 +325,80 @@ TEST_CASE("a user's per-event opt-out keeps that event out of the outbox, other 
   REQUIRE(messages.size() == 1);
   CHECK(messages[0]["json"]["title"] == "wanted");
   env.run(service.drain());
+}
+
+TEST_CASE("a restarted instance takes back its own unfinished claims at once, not another's") {
+  Receiver receiver;
+  ServiceEnv env;
+  auto key = KeyPair::generate();
+  auto subs = receiver.subscribe(10);
+  for (auto& s : subs) env.add_subscription(kUser, "client", s);
+  auto config = ServiceEnv::config_for(receiver, key);
+  config.instance_name = "host-a:8180";
+  {
+    Service before(env.io().get_executor(), env.pool(), config);
+    env.enqueue(before, kUser, UserType::Client, test_notification("claimed before the crash"));
+  }
+  // The earlier run of this instance claimed 6 items and was killed: their lease has an hour
+  // to go. Another instance holds the other 4, live.
+  env.db().exec(
+      "UPDATE push_outbox SET state = 'sending', attempts = 1, locked_until = now() + interval '1 hour', "
+      "  claim_owner = 'host-a:8180', claim_token = gen_random_uuid() "
+      "WHERE id IN (SELECT id FROM push_outbox ORDER BY id LIMIT 6)");
+  env.db().exec(
+      "UPDATE push_outbox SET state = 'sending', attempts = 1, locked_until = now() + interval '1 hour', "
+      "  claim_owner = 'host-b:8180', claim_token = gen_random_uuid() WHERE state = 'pending'");
+
+  Service after(env.io().get_executor(), env.pool(), config);
+  after.start();
+  CHECK(env.wait([&] { return env.count("state = 'sent'") == 6; }));
+  CHECK(after.stats().reclaimed == 6);
+  // The interrupted attempt does not count against the item's retries.
+  CHECK(env.count("state = 'sent' AND attempts = 1") == 6);
+  CHECK(env.count("state = 'sending' AND claim_owner = 'host-b:8180'") == 4);
+  CHECK(receiver.delivered() == 6);
+  env.run(after.drain());
+}
+
+TEST_CASE("an outcome is recorded only by the claim it belongs to") {
+  ServiceEnv env;
+  Receiver receiver;
+  auto subs = receiver.subscribe(1);
+  env.add_subscription(kUser, "client", subs[0]);
+  auto key = KeyPair::generate();
+  auto config = ServiceEnv::config_for(receiver, key);
+  {
+    Service s(env.io().get_executor(), env.pool(), config);
+    env.enqueue(s, kUser, UserType::Client, test_notification("x"));
+  }
+  using namespace evp::push::delivery;
+  Claimant first{"host-a", random_claim_token()}, second{"host-b", random_claim_token()};
+  auto items = env.run(claim_outbox_items(env.pool(), 10, std::chrono::milliseconds(1), first));
+  REQUIRE(items.size() == 1);
+  env.idle(10ms);  // the lease runs out; another process claims the item
+  auto again = env.run(claim_outbox_items(env.pool(), 10, std::chrono::minutes(1), second));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempts == 2);
+
+  ItemResult late;
+  late.kind = ItemResult::Kind::Failed;
+  late.id = items[0].id;
+  late.attempts = items[0].attempts;
+  late.error = "from the first claim";
+  // The first claimant's late answer changes nothing...
+  CHECK(env.run(record_results(env.pool(), first, {late})) == 1);
+  CHECK(env.count("state = 'sending' AND claim_owner = 'host-b'") == 1);
+  // ...nor does one from the right process for an older attempt...
+  late.attempts = 1;
+  CHECK(env.run(record_results(env.pool(), second, {late})) == 1);
+  // ...the current claim's does, with its error text made safe.
+  ItemResult now = late;
+  now.attempts = 2;
+  now.kind = ItemResult::Kind::Retry;
+  static constexpr char kGarbage[] = "HTTP 500: \0\xff\xfe bad";
+  now.error = std::string(kGarbage, sizeof kGarbage - 1);
+  now.retry_in = std::chrono::hours(24 * 365 * 1000);  // clamped to a day
+  CHECK(env.run(record_results(env.pool(), second, {now})) == 0);
+  CHECK(env.count("state = 'pending' AND last_error = 'HTTP 500:  \uFFFD\uFFFD bad' AND "
+                  "next_attempt_at <= now() + interval '1 day 1 minute'") == 1);
 }

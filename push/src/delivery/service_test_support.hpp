@@ -91,6 +91,18 @@ class ServiceEnv {
     }());
   }
 
+  /// Runs the loop until `done()` holds (checked every 20 ms); false when `bound` passed
+  /// first. The bound only stops a hung test.
+  template <class F>
+  bool wait(F done, std::chrono::seconds bound = std::chrono::seconds(60)) {
+    auto give_up = std::chrono::steady_clock::now() + bound;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      idle(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
   /// Runs the loop for a while (to show that nothing happens).
   void idle(std::chrono::milliseconds how_long) {
     run([this, how_long]() -> asio::awaitable<void> {

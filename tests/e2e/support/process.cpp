@@ -95,6 +95,12 @@ int ChildProcess::stop(std::chrono::milliseconds grace) {
   return wait(grace);
 }
 
+int ChildProcess::kill_now() {
+  if (pid_ <= 0) return -1;
+  if (running()) kill(pid_, SIGKILL);
+  return wait(std::chrono::seconds(10));
+}
+
 std::string ChildProcess::out() const { return read_file(out_path_); }
 
 std::string ChildProcess::log_tail(std::size_t bytes) const {

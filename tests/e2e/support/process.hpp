@@ -29,6 +29,8 @@ class ChildProcess {
   /// SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status (128+signal when
   /// killed by a signal); idempotent.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  /// SIGKILL now (a crash: no shutdown code runs) and reap it. Returns the exit status.
+  int kill_now();
   /// Waits for the process to end by itself (SIGKILL after `limit`); the exit status.
   int wait(std::chrono::milliseconds limit);
 

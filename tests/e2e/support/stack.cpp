@@ -95,21 +95,8 @@ Stack::Stack(StackOptions options) {
   if (mrc != 0) throw std::runtime_error("evpower migrate failed (" + std::to_string(mrc) + "): " + mout);
 
   if (options.push) {
-    const std::string cert = dir_ + "/receiver.pem", ready = dir_ + "/receiver.json";
-    receiver_ = std::make_unique<ChildProcess>(
-        "receiver",
-        std::vector<std::string>{receiver_binary(), "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-                                 "--cert-out", cert, "--ready-file", ready, "--log-level", "info"},
-        EnvMap{}, dir_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    Json info;
-    while (!(info = Json::parse(read_file(ready), nullptr, false)).is_object()) {
-      if (!receiver_->running() || std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("push receiver not ready: " + receiver_->log_tail());
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    receiver_http_port_ = info.at("http_port").get<std::uint16_t>();
-    receiver_http_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", receiver_http_port_);
+    receiver_args_ = options.receiver_args;
+    start_receiver();
 
     auto [krc, keys] = run_command({server_binary(), "vapid-keygen"}, env_, dir_);
     if (krc != 0) throw std::runtime_error("evpower vapid-keygen failed: " + keys);
@@ -121,11 +108,64 @@ Stack::Stack(StackOptions options) {
     if (!env_.contains("VAPID_PRIVATE_KEY") || !env_.contains("VAPID_PUBLIC_KEY"))
       throw std::runtime_error("vapid-keygen printed no key pair: " + keys);
     env_["VAPID_SUBJECT"] = "mailto:e2e@evpower.kg";
-    env_["PUSH_CA_FILE"] = cert;
+    env_["PUSH_CA_FILE"] = dir_ + "/receiver.pem";
     env_["PUSH_ALLOW_INSECURE_ENDPOINTS"] = "true";
   }
+  // The ports are picked at the first start and kept for restarts: the dispatcher's
+  // instance name must not change with them.
+  env_["PUSH_INSTANCE_NAME"] = "e2e:" + db_->name();
   for (auto& [k, v] : options.env) env_[k] = v;
+  start_server();
+}
 
+void Stack::start_receiver() {
+  const std::string cert = dir_ + "/receiver.pem", ready = dir_ + "/receiver.json";
+  std::filesystem::remove(ready);
+  // The first start picks free ports; a restart takes the same ones again, with the
+  // subscriptions and TLS identity of the state file.
+  std::vector<std::string> argv{receiver_binary(),
+                                "--host",
+                                "127.0.0.1",
+                                "--port",
+                                std::to_string(receiver_tls_port_),
+                                "--http-port",
+                                std::to_string(receiver_http_port_),
+                                "--cert-out",
+                                cert,
+                                "--ready-file",
+                                ready,
+                                "--state-file",
+                                dir_ + "/receiver-state.jsonl",
+                                "--log-level",
+                                "info"};
+  argv.insert(argv.end(), receiver_args_.begin(), receiver_args_.end());
+  ++receiver_starts_;
+  receiver_ = std::make_unique<ChildProcess>(
+      receiver_starts_ == 1 ? "receiver" : "receiver-" + std::to_string(receiver_starts_), std::move(argv), EnvMap{},
+      dir_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  Json info;
+  while (!(info = Json::parse(read_file(ready), nullptr, false)).is_object()) {
+    if (!receiver_->running() || std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("push receiver not ready: " + receiver_->log_tail());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  receiver_tls_port_ = info.at("tls_port").get<std::uint16_t>();
+  receiver_http_port_ = info.at("http_port").get<std::uint16_t>();
+  loop_->run([this]() -> asio::awaitable<void> {
+    receiver_http_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", receiver_http_port_);
+    co_return;
+  }());
+}
+
+int Stack::kill_receiver() { return receiver_->kill_now(); }
+
+void Stack::restart_receiver() {
+  if (receiver_ && receiver_->running()) throw std::runtime_error("restart_receiver: the receiver is still running");
+  start_receiver();
+}
+
+void Stack::start_server() {
   // EVP_E2E_SERVER_WRAPPER="/usr/bin/gdb -batch -ex run -ex bt --args" runs the server under
   // a debugger (words separated by spaces; the first must be a path).
   std::vector<std::string> argv;
@@ -133,7 +173,9 @@ Stack::Stack(StackOptions options) {
   for (std::string word; wrapper >> word;) argv.push_back(word);
   argv.push_back(server_binary());
   argv.push_back("serve");
-  server_ = std::make_unique<ChildProcess>("server", std::move(argv), env_, dir_);
+  ++server_starts_;
+  server_ = std::make_unique<ChildProcess>(server_starts_ == 1 ? "server" : "server-" + std::to_string(server_starts_),
+                                           std::move(argv), env_, dir_);
   using Ports = std::pair<std::uint16_t, std::uint16_t>;
   auto ports = server_->wait_stdout<Ports>(
       [](const std::string& out) -> std::optional<Ports> {
@@ -145,7 +187,31 @@ Stack::Stack(StackOptions options) {
       std::chrono::seconds(60));
   ocpp_port_ = ports.first;
   rest_port_ = ports.second;
-  api_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", rest_port_);
+  env_["OCPP_PORT"] = std::to_string(ocpp_port_);
+  env_["API_PORT"] = std::to_string(rest_port_);
+  loop_->run([this]() -> asio::awaitable<void> {
+    api_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", rest_port_);
+    co_return;
+  }());
+}
+
+int Stack::kill_server() { return server_->kill_now(); }
+
+void Stack::restart_server() {
+  if (server_ && server_->running()) throw std::runtime_error("restart_server: the server is still running");
+  start_server();
+}
+
+std::string Stack::metrics() {
+  auto res = request(http::verb::get, "/metrics", "", {});
+  if (res.status != 200) throw std::runtime_error("GET /metrics: " + std::to_string(res.status) + " " + res.body);
+  return res.body;
+}
+
+Json Stack::receiver_control(const Json& faults) {
+  auto res = loop_->run(receiver_http_->request(http::verb::post, "/control", faults.dump()));
+  if (res.status != 200) throw std::runtime_error("receiver POST /control: " + res.body);
+  return res.json();
 }
 
 Stack::~Stack() {

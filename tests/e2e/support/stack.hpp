@@ -30,6 +30,8 @@ struct StackOptions {
   /// synchronous_commit = off on the scratch database (benchmarks: separates the server's
   /// latency from the disk's fsync latency; never for the tests).
   bool async_commit = false;
+  /// Extra arguments for the push receiver (e.g. "--keep-messages", "100000", "--quiet").
+  std::vector<std::string> receiver_args;
 };
 
 /// Paths of the binaries under test (compiled in by CMake; overridable by environment).
@@ -55,6 +57,19 @@ class Stack {
   std::string ocpp_url() const;  ///< ws://127.0.0.1:PORT/ocpp (the simulator appends /<id>)
   std::uint16_t rest_port() const { return rest_port_; }
   ChildProcess& server() { return *server_; }
+  /// A crash: SIGKILL to the server, nothing of its shutdown runs. Returns its exit status.
+  int kill_server();
+  /// Starts `evpower serve` again with the same environment and the same ports (stations
+  /// reconnect to the same address), as a supervisor restarts a crashed service.
+  void restart_server();
+  /// The push receiver (the browsers' push service) crashes, and comes back on the same
+  /// ports with the same subscriptions and certificate.
+  int kill_receiver();
+  void restart_receiver();
+  /// GET /metrics of the running server, as text.
+  std::string metrics();
+  /// POST /control to the push receiver (failure modes; see docs/PUSH_RECEIVER.md).
+  Json receiver_control(const Json& faults);
   /// The server's stderr (tail) and the receiver's, for failure messages.
   std::string logs() const;
   const std::string& dir() const { return dir_; }
@@ -90,7 +105,13 @@ class Stack {
   std::string undelivered(const std::string& event_type) const;
 
  private:
+  void start_server();
+  void start_receiver();
+
   std::string dir_;
+  int server_starts_ = 0, receiver_starts_ = 0;
+  std::vector<std::string> receiver_args_;
+  std::uint16_t receiver_tls_port_ = 0;
   std::unique_ptr<Loop> loop_;
   std::unique_ptr<db::testing::TempDatabase> db_;
   std::unique_ptr<ChildProcess> receiver_, server_;
