@@ -61,6 +61,8 @@ ocpp::Config ocpp_config_from_env(const common::Env& env) {
       env.integer("OCPP_WRITE_QUEUE_LIMIT", static_cast<std::int64_t>(c.write_queue_limit), 1, 100000));
   c.last_seen_flush =
       std::chrono::milliseconds(env.integer("OCPP_LAST_SEEN_FLUSH_MS", c.last_seen_flush.count(), 10, 600'000));
+  c.connector_flush =
+      std::chrono::milliseconds(env.integer("OCPP_CONNECTOR_FLUSH_MS", c.connector_flush.count(), 1, 60'000));
   c.offline_notify_interval =
       env.seconds("STATION_OFFLINE_NOTIFY_INTERVAL", c.offline_notify_interval, seconds(0), seconds(7 * 86400));
   c.max_connections = static_cast<std::size_t>(

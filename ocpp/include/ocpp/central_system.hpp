@@ -47,6 +47,8 @@ struct Config {
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t write_queue_limit = 64;             ///< frames; a station that exceeds it is dropped
   std::chrono::milliseconds last_seen_flush{1000};  ///< batch period for last-seen writes
+  /// Batch period for connector states that raised no event (OCPP_CONNECTOR_FLUSH_MS).
+  std::chrono::milliseconds connector_flush{100};
   /// A station_offline push goes to the owner once per offline episode, and not more often
   /// than this for a station that keeps dropping off (STATION_OFFLINE_NOTIFY_INTERVAL).
   std::chrono::seconds offline_notify_interval{3600};

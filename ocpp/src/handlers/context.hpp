@@ -11,6 +11,7 @@
 
 #include "charging/charging.hpp"
 #include "db/db.hpp"
+#include "handlers/connector_state.hpp"
 #include "handlers/handlers.hpp"
 #include "ocpp/messages/core.hpp"
 #include "ocpp/messages/firmware.hpp"
@@ -34,6 +35,7 @@ struct Context {
   charging::Service& charging;
   Config config;
   Options options;
+  ConnectorState& connectors;
 };
 
 /// Appends a row to station_events (station happenings an operator should see; the

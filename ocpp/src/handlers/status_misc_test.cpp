@@ -85,3 +85,40 @@ TEST_CASE("Diagnostics and firmware status notifications are recorded") {
   CHECK(f.q("SELECT firmware_status FROM stations WHERE id = 'CP-1'") == "Installing");
   CHECK(f.error_of("FirmwareStatusNotification", {{"status", "Exploded"}}) == "PropertyConstraintViolation");
 }
+
+TEST_CASE("a StatusNotification that raises nothing costs no round trip; its row follows in a batch") {
+  Fixture f;
+  // The first one of a connector goes to the database: the loop learns what it held.
+  f.call("StatusNotification", status(1, "NoError", "Available", "2026-11-26T10:00:00Z"));
+  f.call("StatusNotification", status(2, "NoError", "Available", "2026-11-26T10:00:00Z"));
+  const auto before = f.pool.stats().queries;
+  f.call_unflushed("StatusNotification", status(1, "NoError", "Preparing", "2026-11-26T10:01:00Z"));
+  f.call_unflushed("StatusNotification", status(1, "NoError", "Charging", "2026-11-26T10:02:00Z"));
+  f.call_unflushed("StatusNotification", status(2, "NoError", "Unavailable", "2026-11-26T10:02:00Z"));
+  f.call_unflushed("StatusNotification", status(2, "NoError", "Preparing", "2026-11-26T10:01:30Z"));  // late: dropped
+  CHECK(f.pool.stats().queries == before);  // answered from memory
+  CHECK(f.q("SELECT status FROM connectors WHERE connector_id = 1") == "Available");
+  // The next flush writes both connectors in one statement.
+  run(f.io, f.dispatcher->flush());
+  CHECK(f.pool.stats().queries == before + 1);
+  CHECK(f.q("SELECT string_agg(connector_id || ' ' || status, ', ' ORDER BY connector_id) FROM connectors") ==
+        "1 Charging, 2 Unavailable");
+  // A new fault is written (with its event) before the answer, a repeated one is not.
+  f.call_unflushed("StatusNotification", status(1, "GroundFailure", "Faulted", "2026-11-26T10:03:00Z"));
+  CHECK(f.q("SELECT error_code FROM connectors WHERE connector_id = 1") == "GroundFailure");
+  const auto after_fault = f.pool.stats().queries;
+  f.call_unflushed("StatusNotification", status(1, "GroundFailure", "Faulted", "2026-11-26T10:04:00Z"));
+  CHECK(f.pool.stats().queries == after_fault);
+}
+
+TEST_CASE("a connector that becomes Available is written before the answer") {
+  Fixture f;
+  f.call("StatusNotification", status(1, "NoError", "Charging", "2026-11-26T10:00:00Z"));
+  // A station rebooted mid-session reports the connector Available: the lost transaction
+  // must stop holding the connector before the next start arrives.
+  f.call_unflushed("StatusNotification", status(1, "NoError", "Available", "2026-11-26T10:01:00Z"));
+  CHECK(f.q("SELECT status FROM connectors WHERE connector_id = 1") == "Available");
+  const auto before = f.pool.stats().queries;
+  f.call_unflushed("StatusNotification", status(1, "NoError", "Available", "2026-11-26T10:02:00Z"));  // repeated
+  CHECK(f.pool.stats().queries == before);
+}

@@ -75,7 +75,14 @@ struct Fixture {
     dispatcher = make_dispatcher(pool, *charging, config, options);
   }
 
+  /// Handles the CALL and writes what the handlers hold behind (connector states), so the
+  /// database shows its effect at once.
   json call(const std::string& action, json payload) {
+    json conf = call_unflushed(action, std::move(payload));
+    run(io, dispatcher->flush());
+    return conf;
+  }
+  json call_unflushed(const std::string& action, json payload) {
     Call c{std::to_string(++next_id), action, std::move(payload)};
     return run(io, dispatcher->handle(station, c));
   }

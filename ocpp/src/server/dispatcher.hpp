@@ -24,6 +24,10 @@ class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
   virtual boost::asio::awaitable<nlohmann::json> handle(StationContext& station, const Call& call) = 0;
+  /// Writes state held behind (connector states) now.
+  virtual boost::asio::awaitable<void> flush() { co_return; }
+  /// Writes what is held behind; called once at shutdown, after the last CALL.
+  virtual boost::asio::awaitable<void> stop() { co_return; }
 };
 
 }  // namespace evp::ocpp::detail

@@ -170,6 +170,12 @@ asio::awaitable<void> Hub::close_all() {
     wait.expires_after(std::chrono::milliseconds(10));
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  // No CALL is handled any more: what the handlers hold behind goes to the database now.
+  try {
+    co_await dispatcher_->stop();
+  } catch (const std::exception& e) {
+    spdlog::warn("ocpp: connector states not written at shutdown: {}", e.what());
+  }
 }
 
 }  // namespace evp::ocpp::detail

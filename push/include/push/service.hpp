@@ -42,10 +42,11 @@ struct Config {
   /// items of a process that died are claimed by another after the lease runs out, and by
   /// the same instance at once when it starts again (PUSH_LEASE_MS).
   std::chrono::milliseconds lease{std::chrono::seconds(60)};
-  /// Names this dispatcher across restarts (PUSH_INSTANCE_NAME; default host name and
-  /// OCPP port): a restarted instance takes back its own unfinished claims at once. Two
-  /// processes sharing a database must not share a name.
-  std::string instance_name = "evpower";
+  /// Names this dispatcher across restarts (PUSH_INSTANCE_NAME; `evpower serve` defaults it
+  /// to host name and OCPP port): a restarted instance takes back its own unfinished claims
+  /// at once. Two processes sharing a database must not share a name. Empty: no name, and
+  /// claims of a dead process wait for their lease.
+  std::string instance_name;
   /// Items in flight at most: workers x batch_size (PUSH_WORKERS). Claims are topped up as
   /// sends complete, and each outcome is recorded as it arrives, not per batch.
   int workers = 2;

@@ -117,7 +117,7 @@ asio::awaitable<void> Dispatcher::drained() {
 asio::awaitable<void> Dispatcher::claimer() {
   // First take back what an earlier run of this instance left claimed: it was killed
   // between claiming and recording, and those items need not wait for their lease.
-  for (int attempt = 0; !stopping_; ++attempt) {
+  for (int attempt = 0; !stopping_ && !claimant_.owner.empty(); ++attempt) {
     std::string failure;
     try {
       auto reclaimed = co_await reclaim_own_items(pool_, claimant_);
@@ -199,20 +199,32 @@ asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
 }
 
 asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResult> batch) {
-  // The recorder keeps a connection of its own, so outcomes never queue behind the OCPP
-  // and REST traffic for one; after an error it takes a fresh one.
+  // The first writer uses a connection the recorder keeps while outcomes keep coming, so
+  // outcomes do not queue behind the OCPP and REST traffic for one; after an error it
+  // takes a fresh one. A second writer at the same time takes one from the pool.
   std::string failure;
+  bool own = false;
   try {
-    if (!recorder_connection_) {
-      auto lease = co_await pool_.acquire();
-      recorder_connection_.emplace(std::move(lease));
+    if (!recorder_connection_busy_) {
+      own = true;
+      recorder_connection_busy_ = true;
+      if (!recorder_connection_) {
+        auto lease = co_await pool_.acquire();
+        recorder_connection_.emplace(std::move(lease));
+      }
+      stats_.stale_outcomes += co_await record_results(**recorder_connection_, claimant_, batch);
+      recorder_connection_busy_ = false;
+    } else {
+      stats_.stale_outcomes += co_await record_results(pool_, claimant_, batch);
     }
-    stats_.stale_outcomes += co_await record_results(**recorder_connection_, claimant_, batch);
     co_return std::vector<ItemResult>{};
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  recorder_connection_.reset();
+  if (own) {
+    recorder_connection_.reset();
+    recorder_connection_busy_ = false;
+  }
   ++stats_.record_failures;
   spdlog::warn("push: cannot record {} outcome(s) together, trying one by one: {}", batch.size(), failure);
   // One outcome that the statement cannot take must not hold up the others.
@@ -233,37 +245,48 @@ asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResu
   co_return left;
 }
 
-asio::awaitable<void> Dispatcher::recorder() {
-  int failed_rounds = 0;
-  while (true) {
-    if (results_.empty()) {
-      recorder_connection_.reset();  // held only while outcomes keep coming
-      if (finished()) break;
-      co_await results_signal_.async_wait(use_tuple);
-      continue;
-    }
-    // Whatever arrived while the last statement ran goes in the next one (group commit):
-    // one round trip per outcome when idle, few when busy, none waits for a whole batch.
-    auto batch = std::move(results_);
-    results_.clear();
-    auto left = co_await record(std::move(batch));
-    if (left.empty()) {
-      failed_rounds = 0;
-      continue;
-    }
+asio::awaitable<void> Dispatcher::write(std::vector<ItemResult> batch) {
+  auto left = co_await record(std::move(batch));
+  if (left.empty()) {
+    failed_rounds_ = 0;
+  } else {
     // The database is away. The items stay claimed by this run (their lease renewed while
     // it can be); try again shortly. When stopping, give up after a few tries: the next
     // start of this instance takes the items back (a push may then arrive twice).
-    ++failed_rounds;
-    if (stopping_ && failed_rounds >= 3 && in_flight_ == 0) {
-      spdlog::error("push: {} outcome(s) not recorded at shutdown; they are sent again after restart",
-                    left.size() + results_.size());
-      results_.clear();
-      break;
-    }
-    results_.insert(results_.begin(), std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()));
+    ++failed_rounds_;
     asio::steady_timer pause(executor_, std::chrono::seconds(1));
     co_await pause.async_wait(use_tuple);
+    if (stopping_ && failed_rounds_ >= 3 && in_flight_ == 0) {
+      spdlog::error("push: {} outcome(s) not recorded at shutdown; they are sent again after restart", left.size());
+    } else {
+      results_.insert(results_.begin(), std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()));
+    }
+  }
+  --writes_in_flight_;
+  results_signal_.cancel();
+}
+
+asio::awaitable<void> Dispatcher::recorder() {
+  // Whatever arrived while the statements in flight run goes in the next one (group
+  // commit): one round trip per outcome when idle, few when busy, none waits for a whole
+  // batch. Two statements at most are in flight, so an outcome waits for at most one.
+  constexpr int kMaxWrites = 2;
+  while (true) {
+    if (results_.empty() || writes_in_flight_ >= kMaxWrites) {
+      if (results_.empty() && writes_in_flight_ == 0) {
+        recorder_connection_.reset();  // held only while outcomes keep coming
+        if (finished()) break;
+      }
+      co_await results_signal_.async_wait(use_tuple);
+      continue;
+    }
+    auto batch = std::move(results_);
+    results_.clear();
+    ++writes_in_flight_;
+    auto self = shared_from_this();
+    asio::co_spawn(
+        executor_, [self, batch = std::move(batch)]() mutable { return self->write(std::move(batch)); },
+        asio::detached);
   }
   recorder_connection_.reset();
   recorder_done_ = true;

@@ -43,6 +43,8 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   ItemResult judge(const OutboxItem& item, const HttpResponse& response);
   /// Records `batch`; on failure item by item. Returns the outcomes not recorded.
   asio::awaitable<std::vector<ItemResult>> record(std::vector<ItemResult> batch);
+  /// One group of outcomes: recorded, or put back for later when the database is away.
+  asio::awaitable<void> write(std::vector<ItemResult> batch);
   void spawn(const char* name, asio::awaitable<void> (Dispatcher::*body)());
   bool finished() const { return stopping_ && in_flight_ == 0 && results_.empty(); }
 
@@ -59,6 +61,9 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   std::size_t in_flight_ = 0;
   std::vector<ItemResult> results_;    // outcomes waiting to be recorded
   std::optional<db::Lease> recorder_connection_;  // held while outcomes keep coming
+  bool recorder_connection_busy_ = false;
+  int writes_in_flight_ = 0;
+  int failed_rounds_ = 0;
   asio::steady_timer wake_timer_;      // the claimer's poll (cancelled by wake())
   asio::steady_timer slot_signal_;     // a send finished: room to claim more
   asio::steady_timer results_signal_;  // outcomes to record, or the last send finished

@@ -123,8 +123,9 @@ asio::awaitable<std::int64_t> renew_leases(db::Pool& pool, const Claimant& claim
   db::Params params{db::param(claimant.owner), db::param(claimant.token),
                     db::param(static_cast<std::int64_t>(lease.count()))};
   auto result = co_await pool.query(
-      "UPDATE push_outbox SET locked_until = now() + $3::bigint * interval '1 millisecond' "
-      "WHERE state = 'sending' AND claim_owner = $1 AND claim_token = $2::uuid",
+      "UPDATE push_outbox SET locked_until = now() + $3::bigint * interval '1 millisecond' WHERE id IN ("
+      "  SELECT id FROM push_outbox WHERE state = 'sending' AND claim_owner = $1 AND claim_token = $2::uuid "
+      "  FOR UPDATE SKIP LOCKED)",  // a row being recorded right now needs no renewal
       std::move(params));
   co_return result.affected();
 }
@@ -132,7 +133,10 @@ asio::awaitable<std::int64_t> renew_leases(db::Pool& pool, const Claimant& claim
 namespace {
 // All outcomes in one statement (one round trip, its own transaction): the rows still held
 // by their claim get their new state; subscriptions that took a push are marked used, the
-// ones the service called gone are deleted (which cascades to their items).
+// ones the service called gone are deleted (which cascades to their items). last_used_at
+// is kept to the minute and skipped where another writer holds the row: two writers at
+// once (the recorder runs up to two) never wait for, or deadlock on, a subscription that
+// both of their groups pushed to (an owner's, typically).
 constexpr std::string_view kRecordSql =
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::int[]) "
     "           AS r(id, state, status, error, delay_ms, attempts)), "
@@ -145,8 +149,11 @@ constexpr std::string_view kRecordSql =
     "  FROM r WHERE o.id = r.id AND o.state = 'sending' AND o.claim_token = $7::uuid AND o.attempts = r.attempts "
     "  RETURNING o.subscription_id, r.state), "
     "used AS ("
-    "  UPDATE push_subscriptions s SET last_used_at = now() "
-    "  WHERE s.id IN (SELECT subscription_id FROM done WHERE state = 'sent') AND s.endpoint <> ALL($8::text[])), "
+    "  UPDATE push_subscriptions s SET last_used_at = now() WHERE s.id IN ("
+    "    SELECT u.id FROM push_subscriptions u "
+    "    WHERE u.id IN (SELECT subscription_id FROM done WHERE state = 'sent') AND u.endpoint <> ALL($8::text[]) "
+    "      AND (u.last_used_at IS NULL OR u.last_used_at < now() - interval '1 minute') "
+    "    FOR UPDATE SKIP LOCKED)), "
     "gone AS (DELETE FROM push_subscriptions WHERE endpoint = ANY($8::text[])) "
     "SELECT count(*) FROM done";
 }  // namespace

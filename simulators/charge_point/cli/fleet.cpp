@@ -54,6 +54,7 @@ struct Fleet {
   std::vector<bool> busy;  // transactions mode: a pair is running on the station
   std::map<std::string, ActionStats> stats;
   LatencyRecorder connect_latency, pair_corrected;
+  LatencyRecorder all_corrected;  // every load call (heartbeat and mixed modes)
   std::uint64_t connect_ok = 0, connect_failed = 0, boot_not_accepted = 0, connecting = 0;
   std::uint64_t outstanding = 0, not_sent = 0, pairs_ok = 0, pairs_failed = 0;
   std::map<std::string, std::uint64_t> failure_reasons;
@@ -87,7 +88,7 @@ asio::awaitable<void> bring_up(Fleet& f, int i) {
     f.connect_latency.add(Clock::now() - t0);
     auto boot = co_await cp.boot();
     if (boot.value("status", "") != "Accepted") ++f.boot_not_accepted;
-    if (f.mode == "transactions") co_await cp.status(1, "Available");
+    if (f.mode == "transactions" || f.mode == "mixed") co_await cp.status(1, "Available");
     ++f.connect_ok;
   } catch (const std::exception& e) {
     ++f.connect_failed;
@@ -112,7 +113,24 @@ asio::awaitable<void> one_heartbeat(Fleet& f, int i, Clock::time_point scheduled
   ++f.outstanding;
   try {
     co_await f.cps[i]->heartbeat();
-    f.stats["Heartbeat"].corrected.add(Clock::now() - scheduled);
+    const auto latency = Clock::now() - scheduled;
+    f.stats["Heartbeat"].corrected.add(latency);
+    f.all_corrected.add(latency);
+  } catch (const std::exception& e) {
+    f.failed(e.what());
+  }
+  --f.outstanding;
+}
+
+// Mixed load: a StatusNotification Available/NoError, as stations send on every connector
+// change (the rest of the mixed load is heartbeats).
+asio::awaitable<void> one_status(Fleet& f, int i, Clock::time_point scheduled) {
+  ++f.outstanding;
+  try {
+    co_await f.cps[i]->status(1, "Available");
+    const auto latency = Clock::now() - scheduled;
+    f.stats["StatusNotification"].corrected.add(latency);
+    f.all_corrected.add(latency);
   } catch (const std::exception& e) {
     f.failed(e.what());
   }
@@ -169,8 +187,10 @@ asio::awaitable<void> generate(Fleet& f) {
         ++f.not_sent;
         continue;
       }
-      if (f.mode == "heartbeat") {
+      if (f.mode == "heartbeat" || (f.mode == "mixed" && issued % 5 != 4)) {
         asio::co_spawn(f.io, one_heartbeat(f, picked, scheduled), asio::detached);
+      } else if (f.mode == "mixed") {
+        asio::co_spawn(f.io, one_status(f, picked, scheduled), asio::detached);
       } else {
         meter += 10;
         asio::co_spawn(f.io, one_pair(f, picked, scheduled, meter), asio::detached);
@@ -215,7 +235,7 @@ asio::awaitable<void> progress(Fleet& f) {
 }
 
 void report(Fleet& f, double measured_s, std::optional<long> rss_before, std::optional<long> rss_after,
-            std::optional<double> server_cpu, double client_cpu) {
+            std::optional<CpuSplit> server_cpu, double client_cpu) {
   std::printf("\n== evp-cp-sim fleet: mode %s, %d stations, measured %.1f s", f.mode.c_str(), f.stations, measured_s);
   if (f.mode != "idle") std::printf(", target %.0f/s", f.rate);
   std::printf("\nconnections: %llu up, %llu failed, %llu boots not Accepted; held at end: %zu\n",
@@ -225,7 +245,8 @@ void report(Fleet& f, double measured_s, std::optional<long> rss_before, std::op
   for (auto& [action, s] : f.stats) {
     std::printf("%s: %llu ok, %llu failed", action.c_str(), static_cast<unsigned long long>(s.ok),
                 static_cast<unsigned long long>(s.failed));
-    const bool load = action == "Heartbeat" || action == "StartTransaction" || action == "StopTransaction";
+    const bool load = action == "Heartbeat" || action == "StartTransaction" || action == "StopTransaction" ||
+                      (action == "StatusNotification" && f.mode == "mixed");
     if (load && f.mode != "idle") std::printf(", %.0f/s", s.ok / measured_s);
     std::printf("\n  service   (send -> CALLRESULT)  %s\n", s.service.summary().c_str());
     if (s.corrected.count())
@@ -244,8 +265,20 @@ void report(Fleet& f, double measured_s, std::optional<long> rss_before, std::op
     std::printf("server RSS: %ld KiB before, %ld KiB with %zu stations held -> %.1f KiB per connection\n", *rss_before,
                 *rss_after, f.held(), static_cast<double>(*rss_after - *rss_before) / static_cast<double>(held));
   }
-  if (server_cpu) std::printf("server CPU during the run: %.1f s (%.0f%% of one core)\n", *server_cpu,
-                              100 * *server_cpu / measured_s);
+  if (server_cpu) {
+    const double total = server_cpu->user + server_cpu->kernel;
+    std::printf("server CPU during the run: %.1f s (%.0f%% of one core): user %.1f s, kernel %.1f s\n", total,
+                100 * total / measured_s, server_cpu->user, server_cpu->kernel);
+    std::uint64_t calls = 0;
+    for (const auto& [action, s] : f.stats) calls += s.ok;
+    if (calls > 0)
+      std::printf("server CPU per call: %.1f us (user %.1f us, kernel %.1f us) over %llu calls\n", 1e6 * total / calls,
+                  1e6 * server_cpu->user / calls, 1e6 * server_cpu->kernel / calls,
+                  static_cast<unsigned long long>(calls));
+  }
+  if (f.all_corrected.count())
+    std::printf("all calls (scheduled -> result) %s\n", f.all_corrected.summary().c_str());
+  if (rss_after && f.mode != "idle") std::printf("server RSS at the end: %ld KiB\n", *rss_after);
   std::printf("client CPU during the run: %.1f s (%.0f%% of one core; the client shares the machine)\n", client_cpu,
               100 * client_cpu / measured_s);
   for (const auto& [what, n] : f.failure_reasons) std::printf("failure x%llu: %s\n", (unsigned long long)n, what.c_str());
@@ -267,7 +300,7 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   std::map<std::string, std::uint64_t> ok_before;
   for (auto& [action, s] : f.stats) ok_before[action] = s.ok;
   const double cpu0 = own_cpu_seconds();
-  const auto server_cpu0 = f.server_pid ? cpu_seconds(f.server_pid) : std::nullopt;
+  const auto server_cpu0 = f.server_pid ? cpu_split(f.server_pid) : std::nullopt;
   const auto t0 = Clock::now();
   if (f.mode == "idle") {
     co_await sleep_until(t0 + std::chrono::milliseconds(static_cast<long>(f.duration_s * 1000)));
@@ -281,9 +314,10 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   }
   const double measured = std::chrono::duration<double>(Clock::now() - t0).count();
   const auto rss_after = f.server_pid ? rss_kib(f.server_pid) : std::nullopt;
-  std::optional<double> server_cpu;
+  std::optional<CpuSplit> server_cpu;
   if (server_cpu0) {
-    if (auto c = cpu_seconds(f.server_pid)) server_cpu = *c - *server_cpu0;
+    if (auto c = cpu_split(f.server_pid))
+      server_cpu = CpuSplit{c->user - server_cpu0->user, c->kernel - server_cpu0->kernel};
   }
   const double client_cpu = own_cpu_seconds() - cpu0;
   f.stop = true;
@@ -299,10 +333,10 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
 int run_fleet(const Args& args) {
   Fleet f;
   f.mode = args.str("mode", "idle");
-  if (f.mode != "idle" && f.mode != "heartbeat" && f.mode != "transactions")
-    throw std::invalid_argument("--mode must be idle, heartbeat or transactions");
+  if (f.mode != "idle" && f.mode != "heartbeat" && f.mode != "transactions" && f.mode != "mixed")
+    throw std::invalid_argument("--mode must be idle, heartbeat, mixed or transactions");
   f.stations = static_cast<int>(args.number("stations", 100));
-  f.rate = args.number("rate", f.mode == "heartbeat" ? 1000 : 100);
+  f.rate = args.number("rate", f.mode == "heartbeat" || f.mode == "mixed" ? 1000 : 100);
   f.duration_s = args.number("duration", 30);
   f.tag = args.str("tag", "SIMTAG01");
   f.server_pid = static_cast<int>(args.number("server-pid", 0));

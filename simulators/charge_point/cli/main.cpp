@@ -17,7 +17,7 @@ void usage() {
       "                      [--silence SECONDS] [--step-ms MS] [--error-code GroundFailure] [--stay [SECONDS]]\n"
       "                      [--ca-file F | --insecure] [--log-level debug]\n"
       "  evp-cp-sim fleet --url ws://127.0.0.1:8180/ocpp --stations N [--id-prefix SIM]\n"
-      "                   --mode idle|heartbeat|transactions [--rate R] [--duration S] [--ramp CONN_PER_S]\n"
+      "                   --mode idle|heartbeat|mixed|transactions [--rate R] [--duration S] [--ramp CONN_PER_S]\n"
       "                   [--server-pid PID] [--password P] [--tag TAG] [--call-timeout S]\n"
       "See docs/SIMULATOR.md.\n",
       stderr);

@@ -19,6 +19,12 @@ std::optional<long> rss_kib(int pid) {
 }
 
 std::optional<double> cpu_seconds(int pid) {
+  auto split = cpu_split(pid);
+  if (!split) return std::nullopt;
+  return split->user + split->kernel;
+}
+
+std::optional<CpuSplit> cpu_split(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string all;
   if (!std::getline(f, all)) return std::nullopt;
@@ -32,7 +38,8 @@ std::optional<double> cpu_seconds(int pid) {
     if (i == 14) utime = std::stod(field);
     if (i == 15) stime = std::stod(field);
   }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return CpuSplit{utime / tick, stime / tick};
 }
 
 double own_cpu_seconds() {

@@ -9,6 +9,11 @@ namespace evp::sim::cli {
 std::optional<long> rss_kib(int pid);
 /// utime + stime of `pid` in seconds.
 std::optional<double> cpu_seconds(int pid);
+/// utime and stime of `pid` in seconds, apart (user space, kernel).
+struct CpuSplit {
+  double user = 0, kernel = 0;
+};
+std::optional<CpuSplit> cpu_split(int pid);
 /// This process's user + system CPU seconds.
 double own_cpu_seconds();
 /// Raises RLIMIT_NOFILE to its hard limit; returns the soft limit now in force.
