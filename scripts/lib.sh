@@ -16,7 +16,7 @@ EVP_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates o
   libboost1.81-dev libssl-dev libpq-dev nlohmann-json3-dev libnghttp2-dev libspdlog-dev doctest-dev
   postgresql-15 postgresql-client-15 curl ccache)
 # The sanitizer and fuzzing stages of scripts/test (Debian's Clang 15 and its libFuzzer).
-EVP_SANITIZER_PACKAGES=(clang-15 libfuzzer-15-dev)
+EVP_SANITIZER_PACKAGES=(clang-15 libfuzzer-15-dev llvm-15)  # llvm-15: llvm-symbolizer for readable reports
 
 evp_install_deps() {
   local missing=() wanted=("${EVP_PACKAGES[@]}")

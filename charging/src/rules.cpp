@@ -8,9 +8,13 @@ namespace evp::charging::rules {
 EnergyCheck check_energy(std::int64_t energy_wh, std::int64_t duration_s, std::int64_t max_power_w) {
   constexpr std::int64_t kSlackSeconds = 60;
   // Station clocks can put the stop before the start; such a session had no time at all.
-  const std::int64_t seconds = std::max<std::int64_t>(duration_s, 0) + kSlackSeconds;
+  // A duration near the int64 limit (absurd timestamps) must not overflow on the slack.
+  std::int64_t seconds;
+  if (__builtin_add_overflow(std::max<std::int64_t>(duration_s, 0), kSlackSeconds, &seconds))
+    return {true, std::numeric_limits<std::int64_t>::max()};
   std::int64_t watt_seconds;
-  if (__builtin_mul_overflow(max_power_w, seconds, &watt_seconds)) return {true, std::numeric_limits<std::int64_t>::max()};
+  if (__builtin_mul_overflow(max_power_w, seconds, &watt_seconds))
+    return {true, std::numeric_limits<std::int64_t>::max()};
   const std::int64_t allowed = watt_seconds / 3600;
   return {energy_wh <= allowed, allowed};
 }

@@ -26,7 +26,7 @@ struct Waiter {
 };
 }  // namespace
 
-struct Pool::State {
+struct detail::PoolState {
   asio::any_io_executor executor;
   Config config;
   detail::Shared shared;
@@ -79,7 +79,7 @@ struct Pool::State {
   }
 };
 
-Pool::Pool(asio::any_io_executor executor, Config config) : state_(std::make_unique<State>()) {
+Pool::Pool(asio::any_io_executor executor, Config config) : state_(std::make_shared<State>()) {
   state_->executor = std::move(executor);
   state_->config = std::move(config);
   if (state_->config.pool_size == 0) state_->config.pool_size = 1;
@@ -117,7 +117,8 @@ void Pool::stop() {
 }
 
 asio::awaitable<Lease> Pool::acquire() {
-  auto& s = *state_;
+  auto keep = state_;  // a suspended frame may outlive the Pool
+  auto& s = *keep;
   const auto deadline = std::chrono::steady_clock::now() + s.config.acquire_timeout;
   bool reserved = false;  // a slot to open a connection was reserved for us
   for (;;) {
@@ -129,7 +130,7 @@ asio::awaitable<Lease> Pool::acquire() {
       // Most recently used first: its prepared statements and caches are warm.
       ConnectionImpl* c = s.idle.back();
       s.idle.pop_back();
-      if (c->check_idle()) co_return Lease(this, c);
+      if (c->check_idle()) co_return Lease(state_, c);
       s.drop(c);
     }
     if (reserved || s.all.size() + s.opening < s.config.pool_size) {
@@ -144,7 +145,7 @@ asio::awaitable<Lease> Pool::acquire() {
       }
       if (s.stopped) throw Error("database pool stopped");
       s.all.push_back(conn);
-      co_return Lease(this, conn.get());
+      co_return Lease(state_, conn.get());
     }
 
     Waiter w(s.executor);
@@ -152,23 +153,23 @@ asio::awaitable<Lease> Pool::acquire() {
     s.waiters.push_back(&w);
     // If this coroutine is destroyed while parked, hand back whatever it was given.
     struct Unpark {
-      State& s;
+      std::shared_ptr<State> keep;  // the frame may outlive the Pool
       Waiter& w;
-      Pool* pool;
       bool armed = true;
       ~Unpark() {
         if (!armed) return;
+        State& s = *keep;
         std::erase(s.waiters, &w);
-        if (w.conn != nullptr) pool->release(w.conn);
+        if (w.conn != nullptr) Pool::release(s, w.conn);
         if (w.slot) {
           --s.opening;
           s.offer_slot();
         }
       }
-    } unpark{s, w, this};
+    } unpark{state_, w};
     co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     unpark.armed = false;
-    if (w.conn != nullptr) co_return Lease(this, w.conn);
+    if (w.conn != nullptr) co_return Lease(state_, w.conn);
     if (w.slot) {
       reserved = true;
       continue;
@@ -183,8 +184,7 @@ asio::awaitable<Lease> Pool::acquire() {
   }
 }
 
-void Pool::release(ConnectionImpl* c) {
-  auto& s = *state_;
+void Pool::release(State& s, ConnectionImpl* c) {
   // A lease dropped mid-statement or with a transaction left open cannot be reused safely.
   if (s.stopped || c->broken() || c->busy() || c->in_transaction()) {
     if (!s.stopped && !c->broken())
@@ -204,10 +204,11 @@ void Pool::release(ConnectionImpl* c) {
   s.idle.push_back(c);
 }
 
-Lease::Lease(Pool* pool, detail::ConnectionImpl* impl) : pool_(pool), conn_(impl) {}
-Lease::Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(o.conn_.impl_) { o.pool_ = nullptr; }
+Lease::Lease(std::shared_ptr<detail::PoolState> state, detail::ConnectionImpl* impl)
+    : state_(std::move(state)), conn_(impl) {}
+Lease::Lease(Lease&& o) noexcept : state_(std::move(o.state_)), conn_(o.conn_.impl_) {}
 Lease::~Lease() {
-  if (pool_ != nullptr) pool_->release(conn_.impl_);
+  if (state_) Pool::release(*state_, conn_.impl_);
 }
 
 asio::awaitable<Result> Connection::query(std::string_view sql, Params params) {
@@ -215,7 +216,8 @@ asio::awaitable<Result> Connection::query(std::string_view sql, Params params) {
 }
 
 asio::awaitable<Result> Pool::query(std::string_view sql, Params params) {
-  auto& s = *state_;
+  auto keep = state_;  // a suspended frame may outlive the Pool
+  auto& s = *keep;
   if (s.config.pipeline && !s.stopped) {
     if (s.pipe && s.pipe->in_flight() == 0 && !s.pipe->check_idle()) s.pipe.reset();
     if (s.pipe && s.pipe->broken()) s.pipe.reset();

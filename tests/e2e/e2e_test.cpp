@@ -384,7 +384,10 @@ TEST_CASE("bad tokens get 401 and malformed bodies 400 with a reason") {
            return t.substr(0, p1) + forged.substr(q1, q2 - q1) + t.substr(p2);
          }()},
     };
-    for (const auto& [what, token] : cases) {
+    for (const auto& one : cases) {
+      // Named copies, not structured bindings: Clang 15 cannot capture those in INFO's lambda.
+      const auto& what = one.first;
+      const auto& token = one.second;
       for (const auto& target : {"/api/v1/balance", "/api/v1/notifications/subscriptions"}) {
         auto r = s.get(target, token);
         INFO(what, " on ", target, ": ", r.status, " ", r.body);

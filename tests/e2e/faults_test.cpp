@@ -450,3 +450,47 @@ TEST_CASE("a push service that answers with NUL bytes, invalid UTF-8 and an absu
   for (const auto& sub : subs) received += s.received(sub).size();
   CHECK(received == 6);  // each exactly once
 }
+
+TEST_CASE("SIGKILL right after acknowledged soft state: that state may be lost, nothing durable is") {
+  StackOptions o;
+  o.log_level = "info";
+  o.push = false;
+  o.env = {{"OCPP_CONNECTOR_FLUSH_MS", "60000"}};  // the batch would go out in a minute
+  Stack s(o);
+  INFO(s.logs());
+  const auto owner = s.add_owner("Owner");
+  s.add_station("SOFT-1", "Soft", "10.00", s.add_location(owner, "Here"));
+  const auto driver = s.add_client("Driver", "100.00");
+  s.db().exec("INSERT INTO id_tags (id_tag, client_id) VALUES ('SOFT-CARD', " + sql_quote(driver) + ")");
+  auto opts = station_options(s, "SOFT-1");
+  opts.auto_meter_values = false;
+  auto cp = std::make_unique<evp::sim::ChargePoint>(s.loop().executor(), opts);
+  const auto tx = s.loop().run([&]() -> asio::awaitable<std::int64_t> {
+    co_await cp->connect();
+    co_await cp->boot();
+    co_await cp->status(1, "Available");                                // the first of the connector: written at once
+    const auto id = co_await cp->start_transaction(1, "SOFT-CARD", 0);  // durable before its answer
+    co_await cp->status(1, "Charging");                                 // acknowledged, held behind
+    co_return id;
+  }());
+  CHECK(s.db().scalar("SELECT status FROM connectors WHERE station_id = 'SOFT-1' AND connector_id = 1") == "Available");
+  REQUIRE(s.kill_server() == 128 + SIGKILL);
+  s.restart_server();
+
+  // The durable part survived; the held-behind Charging did not reach the database.
+  CHECK(s.db().scalar("SELECT count(*) FROM transactions WHERE id = " + std::to_string(tx) +
+                      " AND status = 'active'") == "1");
+  CHECK(s.db().scalar("SELECT status FROM connectors WHERE station_id = 'SOFT-1' AND connector_id = 1") == "Available");
+  // The station tells it again after reconnecting (the first status of a connector after
+  // a start is written at once), and stops its transaction: charged once.
+  s.loop().run([&]() -> asio::awaitable<void> {
+    co_await cp->connect();
+    co_await cp->status(1, "Charging");
+    co_await cp->stop_transaction(tx, 2000, "Local");
+    co_await cp->close();
+    cp.reset();
+  }());
+  CHECK(s.db().scalar("SELECT status FROM connectors WHERE station_id = 'SOFT-1' AND connector_id = 1") == "Charging");
+  CHECK(s.db().scalar("SELECT billing || ' ' || amount FROM transactions WHERE id = " + std::to_string(tx)) ==
+        "charged 20.00");
+}

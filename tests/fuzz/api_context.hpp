@@ -7,9 +7,12 @@
 
 #include "api/server.hpp"
 #include "auth/jwt.hpp"
+#include "charging/charging.hpp"
+#include "common/resolver.hpp"
 #include "db/db.hpp"
 #include "http/context.hpp"
 #include "http/metrics.hpp"
+#include "http/throttle.hpp"
 #include "ocpp/central_system.hpp"
 
 namespace evp::fuzz {
@@ -17,11 +20,14 @@ namespace evp::fuzz {
 inline api::Services& services() {
   static boost::asio::io_context io;
   static db::Pool pool(io.get_executor(), db::Config{});
-  static ocpp::CentralSystem ocpp(io, pool, nullptr, ocpp::Config{});
+  static charging::Service charging(io.get_executor(), pool, nullptr, charging::Config{});
+  static ocpp::CentralSystem ocpp(io, pool, charging, nullptr, ocpp::Config{}, ocpp::Events{});
   static const api::Config config;
   static const api::JwtVerifier jwt("fuzz-secret", "authenticated");
   static api::Metrics metrics;
-  static api::Services s{io, pool, ocpp, nullptr, config, jwt, metrics};
+  static api::RestLimits limits(config);
+  static common::Resolver resolver(io.get_executor(), common::Resolver::Options{});
+  static api::Services s{io, pool, ocpp, nullptr, config, jwt, metrics, charging, limits, resolver};
   return s;
 }
 

@@ -11,10 +11,12 @@
 #include <string_view>
 
 #include "api_context.hpp"
+#include "common/money.hpp"
 #include "fuzz_check.hpp"
-#include "util/money.hpp"
 
 using namespace evp::api;
+using evp::common::format_decimal;
+using evp::common::parse_decimal;
 using evp::fuzz::check;
 
 namespace {
@@ -43,7 +45,8 @@ void payment(Context& ctx) {
   if (!is_uuid(user_id)) bad_field("user_id", "must be a UUID");
   auto amount = body.opt_decimal("amount", 2);
   if (!amount) bad_field("amount", "is required");
-  check(parse_money(format_money(*amount)) == amount, "money format/parse round trip changed");
+  const auto money = evp::common::Money::tyiyn(*amount);
+  check(evp::common::Money::parse(money.str()) == money, "money format/parse round trip changed");
   (void)body.opt_str("currency", 3);
 }
 
@@ -65,11 +68,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Context ctx = request.context();
   try {
     switch (data[0] % 5) {
-      case 0: charging_start(ctx); break;
-      case 1: charging_stop(ctx); break;
-      case 2: unsubscribe(ctx); break;
-      case 3: payment(ctx); break;
-      default: preferences(ctx); break;
+      case 0:
+        charging_start(ctx);
+        break;
+      case 1:
+        charging_stop(ctx);
+        break;
+      case 2:
+        unsubscribe(ctx);
+        break;
+      case 3:
+        payment(ctx);
+        break;
+      default:
+        preferences(ctx);
+        break;
     }
   } catch (const ApiError& e) {
     check(static_cast<unsigned>(e.status()) / 100 == 4, "a body refused with a status other than 4xx");

@@ -130,6 +130,7 @@ class Pool;
 namespace detail {
 class ConnectionImpl;
 struct ConnectionAccess;
+struct PoolState;
 }  // namespace detail
 
 /// One connection leased from the pool. Statements are prepared on first use per
@@ -146,7 +147,9 @@ class Connection {
   detail::ConnectionImpl* impl_;
 };
 
-/// RAII lease; returns the connection to the pool when destroyed.
+/// RAII lease; returns the connection to the pool when destroyed. It keeps the pool's
+/// state alive: a coroutine frame holding a lease may be destroyed after the Pool (an
+/// io_context torn down after its services), and then the connection is simply closed.
 class Lease {
  public:
   Lease(Lease&&) noexcept;
@@ -157,8 +160,8 @@ class Lease {
 
  private:
   friend class Pool;
-  Lease(Pool* pool, detail::ConnectionImpl* impl);
-  Pool* pool_;
+  Lease(std::shared_ptr<detail::PoolState> state, detail::ConnectionImpl* impl);
+  std::shared_ptr<detail::PoolState> state_;
   Connection conn_;
 };
 
@@ -204,9 +207,9 @@ class Pool {
 
  private:
   friend class Lease;
-  void release(detail::ConnectionImpl* impl);
-  struct State;
-  std::unique_ptr<State> state_;
+  using State = detail::PoolState;
+  static void release(State& s, detail::ConnectionImpl* impl);
+  std::shared_ptr<State> state_;
 };
 
 /// Applies `dir/NNN_name.sql` files not yet recorded in `schema_migrations`, in order,

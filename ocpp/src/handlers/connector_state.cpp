@@ -71,9 +71,9 @@ struct ConnectorState::State {
       vendor_errors.push_back(r.vendor_error_code);
       ats.emplace_back(common::format_datetime(r.at));
     }
-    db::Params params{db::param(db::text_array(ids)),     db::param(db::text_array(connectors)),
-                      db::param(db::text_array(statuses)), db::param(db::text_array(errors)),
-                      db::param(db::text_array(infos)),    db::param(db::text_array(vendors)),
+    db::Params params{db::param(db::text_array(ids)),           db::param(db::text_array(connectors)),
+                      db::param(db::text_array(statuses)),      db::param(db::text_array(errors)),
+                      db::param(db::text_array(infos)),         db::param(db::text_array(vendors)),
                       db::param(db::text_array(vendor_errors)), db::param(db::text_array(ats))};
     std::string failure;
     try {
@@ -86,7 +86,8 @@ struct ConnectorState::State {
     if (!failure.empty()) {
       // Kept for the next flush, unless a newer row of the connector came meanwhile.
       ++stats.failures;
-      if (stats.failures % 30 == 1) spdlog::warn("ocpp: cannot write {} connector state(s) yet: {}", batch.size(), failure);
+      if (stats.failures % 30 == 1)
+        spdlog::warn("ocpp: cannot write {} connector state(s) yet: {}", batch.size(), failure);
       for (auto& [key, r] : batch) queued.try_emplace(key, std::move(r));
     }
     flushing = false;

@@ -66,9 +66,9 @@ asio::awaitable<StatusNotificationConf> status_notification(Context& ctx, detail
   bool notified = false, applied = false;
   co_await ctx.pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
     notified = applied = false;
-    db::Params params1 = args(db::param(row.station_id), db::param(row.connector_id), db::param(row.status),
-                              db::param(row.error_code), opt(row.info), opt(row.vendor_id),
-                              opt(row.vendor_error_code), db::param(common::format_datetime(row.at)));
+    db::Params params1 =
+        args(db::param(row.station_id), db::param(row.connector_id), db::param(row.status), db::param(row.error_code),
+             opt(row.info), opt(row.vendor_id), opt(row.vendor_error_code), db::param(common::format_datetime(row.at)));
     auto r = co_await tx.query(kUpsert, std::move(params1));
     if (r.empty()) co_return;  // stale notification: nothing changed
     applied = true;
@@ -77,7 +77,8 @@ asio::awaitable<StatusNotificationConf> status_notification(Context& ctx, detail
     if (!raise) co_return;
     // charging_error to the drivers of the sessions running there, in this same transaction.
     const std::string vendor_error = row.vendor_error_code.value_or("");
-    notified = co_await ctx.charging.connector_fault(tx, row.station_id, row.connector_id, row.error_code, vendor_error);
+    notified =
+        co_await ctx.charging.connector_fault(tx, row.station_id, row.connector_id, row.error_code, vendor_error);
   });
   if (applied)
     ctx.connectors.remember(std::move(row));

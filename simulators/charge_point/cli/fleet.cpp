@@ -249,8 +249,7 @@ void report(Fleet& f, double measured_s, std::optional<long> rss_before, std::op
                       (action == "StatusNotification" && f.mode == "mixed");
     if (load && f.mode != "idle") std::printf(", %.0f/s", s.ok / measured_s);
     std::printf("\n  service   (send -> CALLRESULT)  %s\n", s.service.summary().c_str());
-    if (s.corrected.count())
-      std::printf("  corrected (scheduled -> result) %s\n", s.corrected.summary().c_str());
+    if (s.corrected.count()) std::printf("  corrected (scheduled -> result) %s\n", s.corrected.summary().c_str());
   }
   if (f.mode == "transactions") {
     std::printf("transaction pairs: %llu ok, %llu failed, %.0f pairs/s\n", static_cast<unsigned long long>(f.pairs_ok),
@@ -276,12 +275,12 @@ void report(Fleet& f, double measured_s, std::optional<long> rss_before, std::op
                   1e6 * server_cpu->user / calls, 1e6 * server_cpu->kernel / calls,
                   static_cast<unsigned long long>(calls));
   }
-  if (f.all_corrected.count())
-    std::printf("all calls (scheduled -> result) %s\n", f.all_corrected.summary().c_str());
+  if (f.all_corrected.count()) std::printf("all calls (scheduled -> result) %s\n", f.all_corrected.summary().c_str());
   if (rss_after && f.mode != "idle") std::printf("server RSS at the end: %ld KiB\n", *rss_after);
   std::printf("client CPU during the run: %.1f s (%.0f%% of one core; the client shares the machine)\n", client_cpu,
               100 * client_cpu / measured_s);
-  for (const auto& [what, n] : f.failure_reasons) std::printf("failure x%llu: %s\n", (unsigned long long)n, what.c_str());
+  for (const auto& [what, n] : f.failure_reasons)
+    std::printf("failure x%llu: %s\n", (unsigned long long)n, what.c_str());
   std::fflush(stdout);
 }
 
@@ -289,8 +288,7 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   f.started = Clock::now();
   const auto rss_before = f.server_pid ? rss_kib(f.server_pid) : std::nullopt;
   asio::co_spawn(f.io, progress(f), asio::detached);
-  std::printf("ramping up %d stations at %.0f/s (at most %d handshakes at once)\n", f.stations, ramp_rate,
-              concurrency);
+  std::printf("ramping up %d stations at %.0f/s (at most %d handshakes at once)\n", f.stations, ramp_rate, concurrency);
   co_await ramp(f, ramp_rate, concurrency);
   const double ramp_s = std::chrono::duration<double>(Clock::now() - f.started).count();
   std::printf("ramp-up done in %.1f s: %llu up, %llu failed\n", ramp_s, static_cast<unsigned long long>(f.connect_ok),

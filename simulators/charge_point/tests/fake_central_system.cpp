@@ -89,8 +89,7 @@ void send(std::shared_ptr<FakeCentralSystem::State> st, std::shared_ptr<Session>
 }
 
 asio::awaitable<void> handle_station_call(std::shared_ptr<FakeCentralSystem::State> st, std::shared_ptr<Session> s,
-                                          std::string id, std::string action, Json payload, int delay_ms,
-                                          bool ignore) {
+                                          std::string id, std::string action, Json payload, int delay_ms, bool ignore) {
   ++s->in_flight;
   st->max_in_flight = std::max(st->max_in_flight, s->in_flight);
   st->received.push_back({action, payload});
@@ -116,9 +115,9 @@ asio::awaitable<void> run_session(std::shared_ptr<FakeCentralSystem::State> st, 
   auto [rec, rn] = co_await http::async_read(stream, buf, req, tuple_awaitable);
   if (rec) co_return;
   if (!st->owner->password.empty()) {
-    const std::string expected = "Basic " + common::base64_encode(common::as_bytes(
-                                                std::string(req.target().substr(req.target().rfind('/') + 1)) +
-                                                ":" + st->owner->password));
+    const std::string expected =
+        "Basic " + common::base64_encode(common::as_bytes(
+                       std::string(req.target().substr(req.target().rfind('/') + 1)) + ":" + st->owner->password));
     if (req[http::field::authorization] != expected) {
       http::response<http::string_body> res{http::status::unauthorized, req.version()};
       res.set(http::field::www_authenticate, "Basic realm=\"ocpp\"");
@@ -132,9 +131,12 @@ asio::awaitable<void> run_session(std::shared_ptr<FakeCentralSystem::State> st, 
   s->ws.set_option(websocket::stream_base::decorator([offers_ocpp](websocket::response_type& res) {
     if (offers_ocpp) res.set(http::field::sec_websocket_protocol, "ocpp1.6");
   }));
-  s->ws.control_callback([st](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::pong) ++st->pongs;
-  });
+  // A weak reference: the state holds the current session, the session must not hold the
+  // state (the cycle leaked both, found by LeakSanitizer).
+  s->ws.control_callback(
+      [weak = std::weak_ptr<FakeCentralSystem::State>(st)](websocket::frame_type kind, beast::string_view) {
+        if (auto st = weak.lock(); st && kind == websocket::frame_type::pong) ++st->pongs;
+      });
   auto [aec] = co_await s->ws.async_accept(req, tuple_awaitable);
   if (aec) co_return;
   ++st->connections;
@@ -186,6 +188,7 @@ FakeCentralSystem::~FakeCentralSystem() {
   boost::system::error_code ec;
   state_->acceptor.close(ec);
   if (state_->current) beast::get_lowest_layer(state_->current->ws).close();
+  state_->current.reset();
 }
 
 unsigned short FakeCentralSystem::port() const { return state_->acceptor.local_endpoint().port(); }
