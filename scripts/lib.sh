@@ -63,16 +63,21 @@ evp_pg_as() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# evp_pg_reachable <data-dir>: true when PostgreSQL's user can own and write the folder
+# (as root: the `postgres` user; creates the folder). Root's home is usually private (0700),
+# and then nothing below it is reachable by `postgres`.
+evp_pg_reachable() {
+  mkdir -p "$1" || return 1
+  [ "$(id -u)" != 0 ] && return 0
+  chown postgres:postgres "$1" && runuser -u postgres -- test -w "$1"
+}
+
 # evp_pg_start <data-dir> <port>: creates the cluster if needed, starts it on 127.0.0.1:<port>
 # and creates database `evpower`. Prints the database URL.
 evp_pg_start() {
   local dir=$1 port=$2
-  mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    chown postgres:postgres "$dir"
-    runuser -u postgres -- test -w "$dir" ||
-      evp_die "PostgreSQL data folder $dir is not reachable by the postgres user (a parent folder is private); set EVP_PG_DIR to a folder it can reach"
-  fi
+  evp_pg_reachable "$dir" ||
+    evp_die "PostgreSQL data folder $dir is not reachable by the postgres user (a parent folder is private); set EVP_PG_DIR to a folder it can reach"
   chmod 700 "$dir"
   if [ ! -f "$dir/PG_VERSION" ]; then
     evp_pg_as "$EVP_PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 ||
