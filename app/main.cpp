@@ -3,6 +3,7 @@
 //   evpower [--env-file F] [serve]        run the server (default)
 //   evpower migrate [down N]              apply / roll back database migrations
 //   evpower station add <id> [...]        register a station; `station list`
+//   evpower owner|location|idtag|operator add|list ...   set up owners, locations, cards, operators
 //   evpower events [--kind K] [--limit N] session events for review (superseded, suspect, ...)
 //   evpower vapid-keygen                  print a fresh VAPID key pair as env lines
 #include <cstdio>
@@ -20,7 +21,11 @@ namespace {
 void usage() {
   std::cerr << "usage: evpower [--env-file FILE] [serve | migrate [down N] | vapid-keygen |\n"
                "               station add <id> [--password P] [--name N] [--price 12.50] [--location UUID] |\n"
-               "               station list | events [--kind KIND] [--limit N]]\n"
+               "               station list | events [--kind KIND] [--limit N] |\n"
+               "               owner add [<user-id>] [--name N] [--email E] | owner list |\n"
+               "               location add --owner <user-id> --name N [--address A] | location list [--owner ID] |\n"
+               "               idtag add <tag> [--client <user-id>] [--expires T] [--parent <tag>] | idtag block <tag> |\n"
+               "               idtag list | operator add <user-id> [--note N] | operator list]\n"
                "Configuration comes from the environment (see .env.example); --env-file or EVP_ENV_FILE\n"
                "names a KEY=value file read for variables the environment does not set.\n";
 }
@@ -56,6 +61,10 @@ int main(int argc, char** argv) {
     if (command == "migrate") return evp::app::migrate(env, args);
     if (command == "station") return evp::app::station(env, args);
     if (command == "events") return evp::app::events(env, args);
+    if (command == "owner") return evp::app::owner(env, args);
+    if (command == "location") return evp::app::location(env, args);
+    if (command == "idtag") return evp::app::idtag(env, args);
+    if (command == "operator") return evp::app::operator_command(env, args);
     std::cerr << "evpower: unknown command '" << command << "'\n";
     usage();
     return 2;

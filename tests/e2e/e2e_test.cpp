@@ -443,3 +443,67 @@ TEST_CASE("bad tokens get 401 and malformed bodies 400 with a reason") {
     CHECK(s.get("/api/v1/balance", good).json()["data"].value("balance", "") == "0.00");
   }
 }
+
+TEST_CASE("an operator sets up the network from the shell; a new card turns the station's Authorize Accepted") {
+  StackOptions o;
+  o.push = false;
+  Stack s(o);
+  INFO(s.logs());
+  auto ok = [&](std::vector<std::string> args) {
+    auto [rc, out] = s.cli(args);
+    INFO("evpower ", args[0], " ", args.size() > 1 ? args[1] : "", ": ", out);
+    REQUIRE(rc == 0);
+    return out;
+  };
+  auto word_after = [](const std::string& out, const std::string& what) {
+    auto at = out.find(what + " ");
+    REQUIRE(at != std::string::npos);
+    return out.substr(at + what.size() + 1, 36);
+  };
+
+  // An owner (a generated id), a location, a station there: no SQL.
+  const auto owner = word_after(ok({"owner", "add", "--name", "Ала-Тоо Энерджи", "--email", "ops@alatoo.kg"}), "owner");
+  const auto location = word_after(ok({"location", "add", "--owner", owner, "--name", "ТЦ Бишкек Парк"}), "location");
+  ok({"station", "add", "CLI-1", "--name", "Парк", "--price", "12.00", "--location", location});
+  CHECK(ok({"owner", "list"}).find(owner + "\tАла-Тоо Энерджи\tops@alatoo.kg\t1\t1") != std::string::npos);
+  CHECK(ok({"location", "list", "--owner", owner}).find(location + "\t" + owner + "\tТЦ Бишкек Парк") !=
+        std::string::npos);
+
+  // Refusals say what is wrong and change nothing.
+  auto [bad_rc, bad_out] = s.cli({"location", "add", "--owner", random_uuid(), "--name", "x"});
+  CHECK(bad_rc == 2);
+  CHECK(s.db().scalar("SELECT count(*) FROM locations") == "1");
+  CHECK(s.cli({"idtag", "add", "THIS-TAG-IS-LONGER-THAN-20"}).first == 2);
+  CHECK(s.cli({"operator", "add", "not-a-uuid"}).first == 2);
+
+  const auto driver = s.add_client("Driver");
+  auto opts = station_options(s, "CLI-1");
+  auto cp = std::make_unique<evp::sim::ChargePoint>(s.loop().executor(), opts);
+  auto authorize = [&](const std::string& tag) {
+    return s.loop().run([&]() -> boost::asio::awaitable<std::string> {
+      if (!cp->connected()) {
+        co_await cp->connect();
+        co_await cp->boot();
+      }
+      auto r = co_await cp->authorize(tag);
+      co_return r.at("idTagInfo").value("status", "");
+    }());
+  };
+  CHECK(authorize("SIMTAG01") == "Invalid");  // unknown card
+  ok({"idtag", "add", "SIMTAG01", "--client", driver});
+  CHECK(authorize("SIMTAG01") == "Accepted");
+  CHECK(ok({"idtag", "list"}).find("SIMTAG01\tAccepted\t" + driver) != std::string::npos);
+  ok({"idtag", "block", "simtag01"});  // idTag is case-insensitive
+  CHECK(authorize("SIMTAG01") == "Blocked");
+  ok({"idtag", "add", "SIMTAG01"});  // adding it again accepts it again, the client stays
+  CHECK(authorize("SIMTAG01") == "Accepted");
+  CHECK(s.db().scalar("SELECT client_id FROM id_tags WHERE id_tag = 'SIMTAG01'") == driver);
+
+  const auto op = random_uuid();
+  ok({"operator", "add", op, "--note", "night shift"});
+  CHECK(ok({"operator", "list"}).find(op + "\tnight shift") != std::string::npos);
+  s.loop().run([&]() -> boost::asio::awaitable<void> {
+    if (cp->connected()) co_await cp->close();
+    cp.reset();
+  }());
+}

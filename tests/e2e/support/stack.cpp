@@ -269,6 +269,11 @@ void Stack::add_station(const std::string& id, const std::string& display_name, 
   if (rc != 0) throw std::runtime_error("evpower station add " + id + " failed: " + out);
 }
 
+std::pair<int, std::string> Stack::cli(std::vector<std::string> args) {
+  args.insert(args.begin(), server_binary());
+  return run_command(std::move(args), env_, dir_);
+}
+
 std::string Stack::token(const std::string& user_id) const { return hs256_jwt(kJwtSecret, user_claims(user_id)); }
 
 HttpResponse Stack::request(http::verb method, const std::string& target, std::string body, Headers headers) {

@@ -81,6 +81,10 @@ class Stack {
   void add_station(const std::string& id, const std::string& display_name, const std::string& price,
                    const std::string& location_id);
 
+  /// `evpower <args...>` against this stack's database, as an operator types it: exit
+  /// status and stdout (stderr appended when it fails).
+  std::pair<int, std::string> cli(std::vector<std::string> args);
+
   // --- REST, as the PWA calls it
   std::string token(const std::string& user_id) const;
   HttpResponse request(boost::beast::http::verb method, const std::string& target, std::string body, Headers headers);

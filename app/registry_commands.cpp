@@ -1,0 +1,219 @@
+// The set-up subcommands next to `station`: owners, locations, id tags and operators, so a
+// network can be set up from a shell (and by scripts) without writing SQL.
+//
+//   evpower owner add [<user-id>] [--name N] [--email E]      owner list
+//   evpower location add --owner <user-id> --name N [--address A]   location list [--owner ID]
+//   evpower idtag add <tag> [--client <user-id>] [--expires <RFC 3339>] [--parent <tag>]
+//   evpower idtag block <tag>                                  idtag list
+//   evpower operator add <user-id> [--note N]                  operator list
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.hpp"
+#include "config.hpp"
+#include "run_async.hpp"
+
+namespace evp::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// `--name value` options after the positional arguments; anything else is an error that
+// names the command.
+struct Parsed {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  db::Param opt(const char* name) const {
+    auto it = options.find(name);
+    return it == options.end() ? db::null() : db::Param(it->second);
+  }
+  bool has(const char* name) const { return options.count(name) > 0; }
+};
+
+Parsed parse(const char* command, const std::vector<std::string>& args, std::size_t from,
+             const std::set<std::string>& allowed) {
+  Parsed p;
+  for (std::size_t i = from; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a.starts_with("--")) {
+      const auto name = a.substr(2);
+      if (!allowed.count(name) || i + 1 >= args.size())
+        throw common::ConfigError(command, "unknown or incomplete option '" + a + "'");
+      p.options[name] = args[++i];
+    } else {
+      p.positional.push_back(a);
+    }
+  }
+  return p;
+}
+
+void need_uuid(const char* command, const char* what, const std::string& value) {
+  if (!is_uuid(value)) throw common::ConfigError(command, std::string(what) + " must be a UUID, got '" + value + "'");
+}
+
+// Runs `body` against the database of the environment.
+int with_pool(const common::Env& env, const std::function<asio::awaitable<void>(db::Pool&)>& body) {
+  auto cfg = db_config_from_env(env);
+  cfg.pool_size = 1;
+  asio::io_context io(1);
+  db::Pool pool(io.get_executor(), cfg);
+  run_async(io, pool.start());
+  run_async(io, body(pool));
+  pool.stop();
+  return 0;
+}
+
+void print_rows(const db::Result& r, const std::string& header) {
+  std::cout << header << '\n';
+  for (int i = 0; i < r.rows(); ++i) {
+    for (int c = 0; c < r.columns(); ++c) std::cout << (c ? "\t" : "") << (r.is_null(i, c) ? "-" : r.get(i, c));
+    std::cout << '\n';
+  }
+}
+
+}  // namespace
+
+int owner(const common::Env& env, const std::vector<std::string>& args) {
+  const char* usage = "usage: evpower owner add [<user-id>] [--name N] [--email E] | owner list";
+  if (args.empty() || (args[0] != "add" && args[0] != "list")) throw common::ConfigError("owner", usage);
+  if (args[0] == "list")
+    return with_pool(env, [](db::Pool& pool) -> asio::awaitable<void> {
+      auto r = co_await pool.query(
+          "SELECT o.id, coalesce(o.name, ''), coalesce(o.email, ''), "
+          "       (SELECT count(*) FROM locations l WHERE l.user_id = o.id), "
+          "       (SELECT count(*) FROM stations s JOIN locations l ON l.id = s.location_id WHERE l.user_id = o.id) "
+          "FROM owners o ORDER BY o.created_at, o.id");
+      print_rows(r, "id\tname\temail\tlocations\tstations");
+    });
+  auto p = parse("owner", args, 1, {"name", "email"});
+  if (p.positional.size() > 1) throw common::ConfigError("owner", usage);
+  std::string id = p.positional.empty() ? "" : p.positional[0];
+  if (!id.empty()) need_uuid("owner", "the user id (the owner's Supabase user id)", id);
+  return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+    db::Params params = db::params(id.empty() ? db::null() : db::Param(id), p.opt("name"), p.opt("email"));
+    auto r = co_await pool.query(
+        "INSERT INTO owners (id, name, email) VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3) "
+        "ON CONFLICT (id) DO UPDATE SET name = coalesce($2, owners.name), email = coalesce($3, owners.email) "
+        "RETURNING id",
+        std::move(params));
+    std::cout << "owner " << r.get(0, 0) << " saved\n";
+  });
+}
+
+int location(const common::Env& env, const std::vector<std::string>& args) {
+  const char* usage = "usage: evpower location add --owner <user-id> --name N [--address A] | location list [--owner ID]";
+  if (args.empty() || (args[0] != "add" && args[0] != "list")) throw common::ConfigError("location", usage);
+  auto p = parse("location", args, 1, {"owner", "name", "address"});
+  if (!p.positional.empty()) throw common::ConfigError("location", usage);
+  if (p.has("owner")) need_uuid("location", "--owner", p.options["owner"]);
+  if (args[0] == "list")
+    return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+      db::Params params = db::params(p.opt("owner"));
+      auto r = co_await pool.query(
+          "SELECT l.id, l.user_id, l.name, coalesce(l.address, ''), "
+          "       (SELECT count(*) FROM stations s WHERE s.location_id = l.id) "
+          "FROM locations l WHERE $1::uuid IS NULL OR l.user_id = $1::uuid ORDER BY l.created_at, l.id",
+          std::move(params));
+      print_rows(r, "id\towner\tname\taddress\tstations");
+    });
+  if (!p.has("owner") || !p.has("name")) throw common::ConfigError("location", usage);
+  return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+    db::Params check = db::params(p.options["owner"]);
+    auto known = co_await pool.query("SELECT count(*) FROM owners WHERE id = $1::uuid", std::move(check));
+    if (known.get_int(0, 0) == 0)
+      throw common::ConfigError("location", "no owner " + p.options["owner"] + " (add it with `evpower owner add`)");
+    db::Params params = db::params(p.options["owner"], p.options["name"], p.opt("address"));
+    auto r = co_await pool.query("INSERT INTO locations (user_id, name, address) VALUES ($1::uuid, $2, $3) RETURNING id",
+                                 std::move(params));
+    std::cout << "location " << r.get(0, 0) << " saved\n";
+  });
+}
+
+int idtag(const common::Env& env, const std::vector<std::string>& args) {
+  const char* usage =
+      "usage: evpower idtag add <tag> [--client <user-id>] [--expires <RFC 3339>] [--parent <tag>] | "
+      "idtag block <tag> | idtag list";
+  if (args.empty() || (args[0] != "add" && args[0] != "block" && args[0] != "list"))
+    throw common::ConfigError("idtag", usage);
+  if (args[0] == "list")
+    return with_pool(env, [](db::Pool& pool) -> asio::awaitable<void> {
+      auto r = co_await pool.query(
+          "SELECT id_tag, status, coalesce(client_id::text, '-'), "
+          "       coalesce(to_char(expiry_date AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'), "
+          "       coalesce(parent_id_tag, '-') FROM id_tags ORDER BY id_tag");
+      print_rows(r, "id_tag\tstatus\tclient\texpires\tparent");
+    });
+  auto p = parse("idtag", args, 1, {"client", "expires", "parent"});
+  if (p.positional.size() != 1) throw common::ConfigError("idtag", usage);
+  const std::string tag = p.positional[0];
+  // OCPP 1.6 IdToken: CiString20Type.
+  if (tag.empty() || tag.size() > 20) throw common::ConfigError("idtag", "the tag must be 1 to 20 characters");
+  if (args[0] == "block") {
+    if (!p.options.empty()) throw common::ConfigError("idtag", usage);
+    return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+      db::Params params = db::params(tag);
+      auto r = co_await pool.query("UPDATE id_tags SET status = 'Blocked' WHERE lower(id_tag) = lower($1)",
+                                   std::move(params));
+      if (r.affected() == 0) throw common::ConfigError("idtag", "no id tag " + tag);
+      std::cout << "id tag " << tag << " blocked\n";
+    });
+  }
+  if (p.has("client")) need_uuid("idtag", "--client", p.options["client"]);
+  if (p.has("parent") && (p.options["parent"].empty() || p.options["parent"].size() > 20))
+    throw common::ConfigError("idtag", "--parent must be 1 to 20 characters");
+  return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+    if (p.has("client")) {
+      db::Params check = db::params(p.options["client"]);
+      auto known = co_await pool.query("SELECT count(*) FROM clients WHERE id = $1::uuid", std::move(check));
+      if (known.get_int(0, 0) == 0) throw common::ConfigError("idtag", "no client " + p.options["client"]);
+    }
+    // Adding a tag again accepts it again (unblocks) and changes what was given.
+    db::Params params = db::params(tag, p.opt("client"), p.opt("expires"), p.opt("parent"));
+    co_await pool.query(
+        "INSERT INTO id_tags (id_tag, client_id, status, expiry_date, parent_id_tag) "
+        "VALUES ($1, $2::uuid, 'Accepted', $3::timestamptz, $4) "
+        "ON CONFLICT (lower(id_tag)) DO UPDATE SET status = 'Accepted', "
+        "  client_id = coalesce($2::uuid, id_tags.client_id), expiry_date = coalesce($3::timestamptz, id_tags.expiry_date), "
+        "  parent_id_tag = coalesce($4, id_tags.parent_id_tag)",
+        std::move(params));
+    std::cout << "id tag " << tag << " accepted\n";
+  });
+}
+
+int operator_command(const common::Env& env, const std::vector<std::string>& args) {
+  const char* usage = "usage: evpower operator add <user-id> [--note N] | operator list";
+  if (args.empty() || (args[0] != "add" && args[0] != "list")) throw common::ConfigError("operator", usage);
+  if (args[0] == "list")
+    return with_pool(env, [](db::Pool& pool) -> asio::awaitable<void> {
+      auto r = co_await pool.query(
+          "SELECT user_id, coalesce(note, ''), to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+          "FROM operators ORDER BY created_at, user_id");
+      print_rows(r, "user_id\tnote\tadded");
+    });
+  auto p = parse("operator", args, 1, {"note"});
+  if (p.positional.size() != 1) throw common::ConfigError("operator", usage);
+  need_uuid("operator", "the user id (the operator's Supabase user id)", p.positional[0]);
+  return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+    db::Params params = db::params(p.positional[0], p.opt("note"));
+    co_await pool.query(
+        "INSERT INTO operators (user_id, note) VALUES ($1::uuid, $2) "
+        "ON CONFLICT (user_id) DO UPDATE SET note = coalesce($2, operators.note)",
+        std::move(params));
+    std::cout << "operator " << p.positional[0] << " saved\n";
+  });
+}
+
+}  // namespace evp::app

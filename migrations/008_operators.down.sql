@@ -1,0 +1,2 @@
+-- Rollback of 008_operators.sql.
+DROP TABLE IF EXISTS operators;
