@@ -199,9 +199,11 @@ asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
 }
 
 asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResult> batch) {
-  // The first writer uses a connection the recorder keeps while outcomes keep coming, so
-  // outcomes do not queue behind the OCPP and REST traffic for one; after an error it
-  // takes a fresh one. A second writer at the same time takes one from the pool.
+  // The first writer uses a connection the recorder keeps for as long as it runs, so an
+  // outcome never queues behind the OCPP and REST traffic for a pool connection (that wait,
+  // under a storm of transactions, was most of the time between a push being accepted and
+  // its outcome being durable - the window in which a crash makes a duplicate). After an
+  // error it takes a fresh one. A second writer at the same time takes one from the pool.
   std::string failure;
   bool own = false;
   try {
@@ -273,10 +275,7 @@ asio::awaitable<void> Dispatcher::recorder() {
   constexpr int kMaxWrites = 2;
   while (true) {
     if (results_.empty() || writes_in_flight_ >= kMaxWrites) {
-      if (results_.empty() && writes_in_flight_ == 0) {
-        recorder_connection_.reset();  // held only while outcomes keep coming
-        if (finished()) break;
-      }
+      if (results_.empty() && writes_in_flight_ == 0 && finished()) break;
       co_await results_signal_.async_wait(use_tuple);
       continue;
     }

@@ -60,7 +60,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   std::size_t capacity_;
   std::size_t in_flight_ = 0;
   std::vector<ItemResult> results_;    // outcomes waiting to be recorded
-  std::optional<db::Lease> recorder_connection_;  // held while outcomes keep coming
+  std::optional<db::Lease> recorder_connection_;  // the first writer's, held while running
   bool recorder_connection_busy_ = false;
   int writes_in_flight_ = 0;
   int failed_rounds_ = 0;
