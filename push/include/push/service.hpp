@@ -50,6 +50,10 @@ struct Config {
   /// Items in flight at most: workers x batch_size (PUSH_WORKERS). Claims are topped up as
   /// sends complete, and each outcome is recorded as it arrives, not per batch.
   int workers = 2;
+  /// Outcomes accepted by push services but not yet written at most; while that many wait
+  /// for the database, nothing more is sent. A crash can repeat at most about this many
+  /// pushes (PUSH_MAX_UNRECORDED).
+  std::size_t max_unrecorded = 32;
   /// Requests in flight at most to one push-service origin over HTTP/2 (over HTTP/1.1: one
   /// per connection), and how long a request waits for a slot before it is retried later
   /// (PUSH_ORIGIN_CONCURRENCY, PUSH_ORIGIN_WAIT_MS).

@@ -133,7 +133,10 @@ asio::awaitable<void> Dispatcher::claimer() {
     co_await wake_timer_.async_wait(use_tuple);
   }
   while (!stopping_) {
-    if (in_flight_ >= capacity_) {
+    // Sent but not yet durable is what a crash turns into duplicates: no more sends while
+    // that many outcomes wait for the database (it is also pointless to send faster than
+    // the outcomes can be written).
+    if (in_flight_ >= capacity_ || results_.size() + outcomes_writing_ >= config_.max_unrecorded) {
       co_await slot_signal_.async_wait(use_tuple);
       continue;
     }
@@ -248,7 +251,10 @@ asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResu
 }
 
 asio::awaitable<void> Dispatcher::write(std::vector<ItemResult> batch) {
+  const std::size_t size = batch.size();
+  outcomes_writing_ += size;
   auto left = co_await record(std::move(batch));
+  outcomes_writing_ -= size;
   if (left.empty()) {
     failed_rounds_ = 0;
   } else {
@@ -266,6 +272,7 @@ asio::awaitable<void> Dispatcher::write(std::vector<ItemResult> batch) {
   }
   --writes_in_flight_;
   results_signal_.cancel();
+  slot_signal_.cancel();  // room to send again
 }
 
 asio::awaitable<void> Dispatcher::recorder() {

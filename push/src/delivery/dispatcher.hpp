@@ -63,6 +63,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   std::optional<db::Lease> recorder_connection_;  // the first writer's, held while running
   bool recorder_connection_busy_ = false;
   int writes_in_flight_ = 0;
+  std::size_t outcomes_writing_ = 0;  // outcomes in the writes in flight
   int failed_rounds_ = 0;
   asio::steady_timer wake_timer_;      // the claimer's poll (cancelled by wake())
   asio::steady_timer slot_signal_;     // a send finished: room to claim more
