@@ -163,7 +163,7 @@ asio::awaitable<void> Dispatcher::claimer() {
           executor_, [self, item = std::move(item)]() mutable { return self->deliver(std::move(item)); },
           asio::detached);
     }
-    stats_.in_flight = in_flight_;
+    update_in_flight();
     if (!items.empty() && items.size() == want) continue;  // probably more due
     if (!db_failed && std::chrono::steady_clock::now() - depth_checked_ > std::chrono::seconds(1)) {
       depth_checked_ = std::chrono::steady_clock::now();
@@ -195,7 +195,7 @@ asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
   }
   results_.push_back(std::move(result));
   --in_flight_;
-  stats_.in_flight = in_flight_;
+  update_in_flight();
   stats_.connections_opened = client_.connections_opened();
   results_signal_.cancel();
   slot_signal_.cancel();
@@ -271,6 +271,7 @@ asio::awaitable<void> Dispatcher::write(std::vector<ItemResult> batch) {
     }
   }
   --writes_in_flight_;
+  update_in_flight();
   results_signal_.cancel();
   slot_signal_.cancel();  // room to send again
 }

@@ -47,6 +47,8 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   asio::awaitable<void> write(std::vector<ItemResult> batch);
   void spawn(const char* name, asio::awaitable<void> (Dispatcher::*body)());
   bool finished() const { return stopping_ && in_flight_ == 0 && results_.empty(); }
+  /// Stats::in_flight: claimed and not recorded yet (sending, or outcome not yet written).
+  void update_in_flight() { stats_.in_flight = in_flight_ + results_.size() + outcomes_writing_; }
 
   asio::any_io_executor executor_;
   db::Pool& pool_;
