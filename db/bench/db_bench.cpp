@@ -1,7 +1,9 @@
 // db_bench <database-url> [concurrency=64] [queries=20000] [pool_size=8]
 // Prints queries per second through db::Pool for a prepared SELECT and a prepared INSERT,
 // issued by `concurrency` coroutines on one io_context, leased connections and (when the
-// pool supports it) pipelined autocommit queries. Creates and drops a table evp_bench_<pid>.
+// pool supports it) pipelined autocommit queries; and transactions per second for a
+// three-statement Pool::transaction (SELECT, INSERT, UPDATE), whose round trips dominate
+// when the database is not on the same host. Creates and drops a table evp_bench_<pid>.
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,6 +26,7 @@ struct Run {
   std::string label;
   std::string sql;
   bool insert;
+  bool transaction = false;  // `sql` is a table name; three statements in one transaction
 };
 
 double measure(asio::io_context& io, Pool& pool, const Run& run, int concurrency, int total) {
@@ -32,7 +35,13 @@ double measure(asio::io_context& io, Pool& pool, const Run& run, int concurrency
     while (next < total) {
       int i = next++;
       try {
-        if (run.insert) {
+        if (run.transaction) {
+          co_await pool.transaction([&](Connection& tx) -> asio::awaitable<void> {
+            co_await tx.query("SELECT $1::int", params(i));
+            co_await tx.query("INSERT INTO " + run.sql + " (id, payload) VALUES ($1, $2)", params(i, "tx"));
+            co_await tx.query("UPDATE " + run.sql + " SET payload = $2 WHERE id = $1", params(-i, "none"));
+          });
+        } else if (run.insert) {
           co_await pool.query(run.sql, params(i, "payload-" + std::to_string(i)));
         } else {
           co_await pool.query(run.sql, params(i));
@@ -80,11 +89,15 @@ int main(int argc, char** argv) {
         co_await pool.query("CREATE TABLE " + table + " (id int, payload text)");
       }());
       const Run runs[] = {{"SELECT $1", "SELECT $1::int", false},
-                          {"INSERT", "INSERT INTO " + table + " (id, payload) VALUES ($1, $2)", true}};
+                          {"INSERT", "INSERT INTO " + table + " (id, payload) VALUES ($1, $2)", true},
+                          {"TX 3 stmts", table, false, true}};
       for (const auto& run : runs) {
+        if (run.transaction && pipeline) continue;  // transactions always lease a connection
         measure(io, pool, run, concurrency, std::min(total, 2000));  // warm-up: connections, prepares
         double qps = measure(io, pool, run, concurrency, total);
-        std::printf("%-10s pipeline=%-3s pool=%zu concurrency=%d queries=%d: %.0f queries/s\n", run.label.c_str(),
+        std::printf(run.transaction ? "%-10s pipeline=%-3s pool=%zu concurrency=%d transactions=%d: %.0f transactions/s\n"
+                                    : "%-10s pipeline=%-3s pool=%zu concurrency=%d queries=%d: %.0f queries/s\n",
+                    run.label.c_str(),
                     pipeline ? "on" : "off", pool_size, concurrency, total, qps);
       }
       run_sync([&]() -> asio::awaitable<void> { co_await pool.query("DROP TABLE IF EXISTS " + table); }());

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "db/db.hpp"
 
@@ -45,8 +47,26 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   std::size_t in_flight() const { return inflight_.size(); }
 
   /// One or more statements through the simple protocol (no parameters); returns the last
-  /// result. Used for BEGIN/COMMIT and migration files (DO $$ blocks, many statements).
+  /// result. Used for COMMIT/ROLLBACK and migration files (DO $$ blocks, many statements).
   asio::awaitable<Result> script(std::string_view sql);
+
+  /// A statement of batch(): without `params` it is sent unprepared (BEGIN); with them it
+  /// is prepared on first use, as by query().
+  struct Statement {
+    std::string_view sql;
+    const Params* params = nullptr;
+  };
+  /// Sends the statements (and the Parse of any not yet prepared) as one pipeline ended by a
+  /// single Sync, and reads every result: one round trip for all. One Result per statement;
+  /// throws the first error (the server skipped the statements after it).
+  /// (connection_pipeline.cpp)
+  asio::awaitable<std::vector<Result>> batch(const std::vector<Statement>& statements);
+
+  /// Pool::transaction: BEGIN goes out with the transaction's first statement rather than
+  /// as a round trip of its own.
+  void defer_begin() { begin_deferred_ = true; }
+  /// Whether BEGIN is still deferred (no statement ran since defer_begin()); clears it.
+  bool take_deferred_begin() { return std::exchange(begin_deferred_, false); }
 
   /// The connection can no longer be used (lost, timed out, interrupted mid-statement).
   bool broken() const { return broken_ || conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD; }
@@ -83,6 +103,7 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   bool broken_ = false;
   bool busy_ = false;
   bool connected_ = false;
+  bool begin_deferred_ = false;
   std::chrono::milliseconds query_deadline_{0};
   std::unordered_map<std::string, std::string> prepared_;
   bool pipeline_ = false;

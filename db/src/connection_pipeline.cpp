@@ -1,6 +1,12 @@
-// Pipeline mode: many concurrent autocommit queries share one connection. Senders write
-// their statement and a Sync at once; one reader coroutine takes results in order and
-// hands each to its waiting sender. Saves a round trip and a connection per query.
+// Pipeline mode, two uses:
+//  - batch(): one caller sends several statements (a deferred BEGIN, a first-use Parse,
+//    the statement) with one Sync on its leased connection and reads them back: one round
+//    trip for what would otherwise be two or three;
+//  - pipelined_query(): many concurrent autocommit queries share one connection. Senders
+//    write their statement and a Sync at once; one reader coroutine takes results in order
+//    and hands each to its waiting sender. Saves a round trip and a connection per query,
+//    but every Sync is its own commit on one backend, one after another: with fsync on,
+//    writes lose group commit (see Config::pipeline).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -59,6 +65,93 @@ asio::awaitable<Result> ConnectionImpl::pipelined_query(std::string_view sql, co
   while (!p->done) co_await p->wake.async_wait(asio::as_tuple(asio::use_awaitable));
   if (p->error) throw *p->error;
   co_return std::move(p->result);
+}
+
+asio::awaitable<std::vector<Result>> ConnectionImpl::batch(const std::vector<Statement>& statements) {
+  if (broken()) throw Error("connection is broken", {}, true);
+  busy_ = true;
+  shared_.stats.queries += statements.size();
+  arm_deadline(query_deadline_);
+  if (PQenterPipelineMode(conn_) == 0) fail_connection("cannot enter pipeline mode");
+  // What went out, in order: a Parse (first use of a statement) or an Execute.
+  struct Sent {
+    std::size_t statement;
+    std::string parsed_as;  // statement name when this is a Parse
+  };
+  std::vector<Sent> sent;
+  std::unordered_map<std::string_view, std::string> parsing;  // prepared by this batch
+  std::vector<const char*> values;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const Statement& st = statements[i];
+    const std::string text(st.sql);
+    if (st.params == nullptr) {
+      if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 0)
+        fail_connection("send failed");
+      sent.push_back(Sent{i, {}});
+      continue;
+    }
+    std::string name;
+    if (auto it = prepared_.find(text); it != prepared_.end()) {
+      name = it->second;
+    } else if (auto p = parsing.find(st.sql); p != parsing.end()) {
+      name = p->second;
+    } else {
+      name = "evp_" + std::to_string(next_statement_++);
+      if (PQsendPrepare(conn_, name.c_str(), text.c_str(), static_cast<int>(st.params->size()), nullptr) == 0)
+        fail_connection("send failed");
+      parsing.emplace(st.sql, name);
+      sent.push_back(Sent{i, name});
+    }
+    values.clear();
+    for (const auto& v : *st.params) values.push_back(v ? v->c_str() : nullptr);
+    if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
+                            0) == 0)
+      fail_connection("send failed");
+    sent.push_back(Sent{i, {}});
+  }
+  if (PQpipelineSync(conn_) == 0) fail_connection("send failed");
+  co_await flush();
+
+  std::vector<Result> results(statements.size());
+  std::optional<Error> error;
+  for (const Sent& s : sent) {
+    bool ok = true;
+    // Each command's results end with a NULL; after an error the server skips the rest
+    // up to the Sync, and each skipped command reads as PIPELINE_ABORTED.
+    while (PGresult* res = co_await next_result()) {
+      auto status = PQresultStatus(res);
+      if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+        ok = false;
+        if (!error) error.emplace(result_error(res, statements[s.statement].sql));
+        PQclear(res);
+      } else if (status == PGRES_PIPELINE_ABORTED) {
+        ok = false;
+        PQclear(res);
+      } else if (!s.parsed_as.empty()) {
+        PQclear(res);
+      } else {
+        results[s.statement] = Result(res);
+      }
+    }
+    // Only a Parse the server confirmed is remembered; a failed one is sent again next time.
+    if (ok && !s.parsed_as.empty()) prepared_.emplace(std::string(statements[s.statement].sql), s.parsed_as);
+  }
+  PGresult* sync = co_await next_result();
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  if (!synced) fail_connection("pipeline out of step");
+  if (PQexitPipelineMode(conn_) == 0) fail_connection("cannot leave pipeline mode");
+  disarm_deadline();
+  busy_ = false;
+  if (error) {
+    ++shared_.stats.errors;
+    if (error->connection_lost()) {
+      broken_ = true;
+      shared_.report_broken(error->what());
+    }
+    throw *error;
+  }
+  co_return results;
 }
 
 asio::awaitable<PGresult*> ConnectionImpl::next_result() {

@@ -185,6 +185,9 @@ asio::awaitable<Lease> Pool::acquire() {
 }
 
 void Pool::release(State& s, ConnectionImpl* c) {
+  // A transaction torn down before its first statement began nothing on the server; its
+  // BEGIN must not ride with the next holder's first statement.
+  c->take_deferred_begin();
   // A lease dropped mid-statement or with a transaction left open cannot be reused safely.
   if (s.stopped || c->broken() || c->busy() || c->in_transaction()) {
     if (!s.stopped && !c->broken())

@@ -188,3 +188,70 @@ TEST_CASE("pool: stop() fails pending acquires") {
   CHECK(stopped_error);
   CHECK(f.pool->stats().connections == 0);
 }
+
+TEST_CASE("transaction: BEGIN goes out with the first statement and still precedes it") {
+  PoolFixture f(Config{.pool_size = 1});
+  f.tdb.exec("CREATE TABLE t (id int PRIMARY KEY)");
+  for (int round = 0; round < 2; ++round) {  // first use (Parse in the batch), then prepared
+    CAPTURE(round);
+    std::string local, xid1, xid2;
+    f.run(f.pool->transaction([&](Connection& tx) -> asio::awaitable<void> {
+      // A transaction-local setting made by the first statement survives into the second
+      // only when BEGIN ran before it (in autocommit it would end with its statement).
+      co_await tx.query("SELECT set_config('evp.probe', $1, true)", params("set"));
+      auto r = co_await tx.query("SELECT current_setting('evp.probe', true), txid_current()::text");
+      local = std::string(r.get(0, 0));
+      xid1 = std::string(r.get(0, 1));
+      auto r2 = co_await tx.query("SELECT txid_current()::text");
+      xid2 = std::string(r2.get(0, 0));
+      co_await tx.query("INSERT INTO t VALUES ($1)", params(round));
+    }));
+    CHECK(local == "set");
+    CHECK(xid1 == xid2);
+  }
+  CHECK(f.tdb.scalar("SELECT count(*) FROM t") == "2");
+}
+
+TEST_CASE("transaction: a failing first statement rolls back and leaves the connection clean") {
+  PoolFixture f(Config{.pool_size = 1});
+  f.tdb.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+  auto sqlstate_of = [&](const char* sql, int value) {
+    try {
+      f.run(f.pool->transaction([&](Connection& tx) -> asio::awaitable<void> {
+        co_await tx.query(sql, params(value));
+        co_await tx.query("INSERT INTO t VALUES ($1)", params(100 + value));
+      }));
+      return std::string("ok");
+    } catch (const Error& e) {
+      return std::string(e.sqlstate());
+    }
+  };
+  CHECK(sqlstate_of("INSERT INTO t VALUES ($1)", 1) == "23505");  // duplicate: nothing of it stays
+  // A syntax error fails the first-use Parse: not remembered, so the same text fails the
+  // same way again (not as "prepared statement does not exist"), and a fixed one works.
+  CHECK(sqlstate_of("INSER INTO t VALUES ($1)", 2) == "42601");
+  CHECK(sqlstate_of("INSER INTO t VALUES ($1)", 2) == "42601");
+  CHECK(sqlstate_of("INSERT INTO t VALUES ($1)", 3) == "ok");
+  CHECK(f.tdb.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM t") == "1,3,103");
+  CHECK(f.run(f.pool->query("SELECT 7")).get_int(0, 0) == 7);
+  CHECK(f.tdb.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE "
+                     "'idle in transaction%'") == "0");
+  CHECK(f.pool->stats().connections == 1);  // the same connection served every round
+}
+
+TEST_CASE("transaction: a body that runs no statement, or throws before one, begins nothing") {
+  PoolFixture f(Config{.pool_size = 1});
+  f.run(f.pool->transaction([](Connection&) -> asio::awaitable<void> { co_return; }));
+  CHECK_THROWS_WITH_AS(f.run(f.pool->transaction([](Connection&) -> asio::awaitable<void> {
+    throw std::runtime_error("before any statement");
+    co_return;
+  })),
+                       "before any statement", std::runtime_error);
+  // Had a BEGIN been left pending, this autocommit statement would open a transaction that
+  // never ends and its insert would be lost.
+  f.tdb.exec("CREATE TABLE t (id int)");
+  f.run(f.pool->query("INSERT INTO t VALUES ($1)", params(1)));
+  CHECK(f.tdb.scalar("SELECT count(*) FROM t") == "1");
+  CHECK(f.tdb.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE "
+                     "'idle in transaction%'") == "0");
+}

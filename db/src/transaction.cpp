@@ -24,10 +24,12 @@ asio::awaitable<void> Pool::transaction(std::function<asio::awaitable<void>(Conn
   for (int attempt = 0;; ++attempt) {
     auto lease = co_await acquire();
     detail::ConnectionImpl& impl = *lease->impl_;
-    co_await impl.script("BEGIN");
+    // BEGIN goes out with the body's first statement (one round trip saved per transaction).
+    impl.defer_begin();
     std::exception_ptr failure;
     try {
       co_await body(*lease);
+      if (impl.take_deferred_begin()) co_return;  // the body ran no statement: nothing to commit
       Result r = co_await impl.script("COMMIT");
       // COMMIT of a transaction that already failed (an error the body swallowed) is
       // answered with ROLLBACK, not an error: the caller must not believe it committed.
@@ -38,6 +40,7 @@ asio::awaitable<void> Pool::transaction(std::function<asio::awaitable<void>(Conn
     } catch (...) {
       failure = std::current_exception();
     }
+    impl.take_deferred_begin();  // a body that failed before its first statement began nothing
     // co_await is not allowed inside a handler, so the rollback happens here.
     if (!impl.broken() && !impl.busy() && impl.in_transaction()) {
       try {

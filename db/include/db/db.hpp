@@ -44,7 +44,9 @@ struct Config {
   /// Multiplex concurrent autocommit Pool::query() calls on one extra connection in libpq
   /// pipeline mode (each query is followed by its own Sync, so each is still its own
   /// transaction and an error affects only that query). Leases and transactions are not
-  /// affected. Pays off with many small concurrent queries (see db_bench).
+  /// affected. Pays off with many small concurrent reads (see db_bench). Not for writes
+  /// with fsync on: every Sync on the one backend commits after the previous one, so
+  /// concurrent writers lose group commit (measured 2.7-9x slower than leased connections).
   bool pipeline = false;
 };
 
@@ -193,7 +195,8 @@ class Pool {
   /// Config::pipeline is set). Do not rely on session state (SET, temp tables) here.
   asio::awaitable<Result> query(std::string_view sql, Params params = {});
 
-  /// BEGIN … COMMIT around `body`; ROLLBACK and rethrow if `body` throws. Retries the whole
+  /// BEGIN … COMMIT around `body`; ROLLBACK and rethrow if `body` throws. BEGIN is sent with
+  /// the body's first statement (one round trip), and a body that runs none commits nothing. Retries the whole
   /// body up to 3 times on serialization failure or deadlock (SQLSTATE 40001/40P01), so
   /// `body` must be safe to run again.
   asio::awaitable<void> transaction(std::function<asio::awaitable<void>(Connection&)> body);
