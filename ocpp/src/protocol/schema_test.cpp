@@ -28,7 +28,7 @@ constexpr const char* kSchemaFile = "tests/node/node_modules/ocpp-rpc/lib/schema
 
 json load_schemas() {
   std::ifstream in(kSchemaFile);
-  REQUIRE_MESSAGE(in.good(), "missing ", kSchemaFile, " (run npm ci in tests/node)");
+  REQUIRE_MESSAGE(in.good(), (std::string("missing ") + kSchemaFile + " (run npm ci in tests/node)"));
   return json::parse(in);
 }
 
