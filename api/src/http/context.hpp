@@ -82,6 +82,7 @@ struct User {
   std::string id;  ///< JWT `sub`, lowercase UUID
   bool client = false;
   bool owner = false;
+  bool is_operator = false;  ///< listed in `operators` (the management API)
 };
 
 /// Accessors over a JSON object; `prefix` names nested objects in errors ("keys.auth").
@@ -111,9 +112,9 @@ class Context {
           std::map<std::string, std::string, std::less<>> query, std::string request_id)
       : svc(services),
         req(request),
+        request_id(std::move(request_id)),
         params_(std::move(params)),
-        query_(std::move(query)),
-        request_id(std::move(request_id)) {}
+        query_(std::move(query)) {}
 
   Services& svc;
   const http::request<http::string_body>& req;

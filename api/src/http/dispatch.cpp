@@ -86,10 +86,18 @@ boost::asio::awaitable<void> Dispatcher::authenticate(Context& ctx, Access acces
   ctx.user.id = result.subject;
 
   auto roles = co_await svc_.pool.query(
-      "SELECT EXISTS(SELECT 1 FROM clients WHERE id = $1), EXISTS(SELECT 1 FROM owners WHERE id = $1)",
+      "SELECT EXISTS(SELECT 1 FROM clients WHERE id = $1), EXISTS(SELECT 1 FROM owners WHERE id = $1), "
+      "EXISTS(SELECT 1 FROM operators WHERE user_id = $1)",
       db::params(ctx.user.id));
   ctx.user.client = roles.get_bool(0, 0);
   ctx.user.owner = roles.get_bool(0, 1);
+  ctx.user.is_operator = roles.get_bool(0, 2);
+  // The management API is for operators only; nobody becomes one by signing in.
+  if (access == Access::Operator) {
+    if (!ctx.user.is_operator)
+      throw ApiError(http::status::forbidden, "forbidden", "only operators may use the management API");
+    co_return;
+  }
   // Anyone who signs in to the PWA is a driver: the client row is created on first use
   // (what a Supabase signup trigger would do), owners are registered by the operator.
   if (!ctx.user.client && !ctx.user.owner && svc_.config.auto_create_clients) {

@@ -19,6 +19,7 @@ enum class Access {
   User,    ///< any valid token whose user is a client or an owner
   Client,  ///< a client (driver)
   Owner,   ///< a station owner
+  Operator,  ///< a network operator (listed in `operators`): the management API
   Webhook  ///< no token; the handler checks its own signature
 };
 

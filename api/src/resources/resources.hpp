@@ -15,10 +15,11 @@ std::vector<Route> balance_routes();       // resources/balance.cpp
 std::vector<Route> payment_routes();       // resources/payment.cpp
 std::vector<Route> station_routes();       // resources/stations.cpp
 std::vector<Route> owner_routes();         // resources/owner.cpp
+std::vector<Route> admin_routes();         // resources/admin.cpp (operators)
 
 inline std::vector<std::vector<Route>> all_routes() {
   return {health_routes(),  notification_routes(), preference_routes(), charging_routes(), session_routes(),
-          balance_routes(), payment_routes(),      station_routes(),    owner_routes()};
+          balance_routes(), payment_routes(),      station_routes(),    owner_routes(),      admin_routes()};
 }
 
 }  // namespace evp::api

@@ -1,0 +1,185 @@
+// The management API (/api/v1/admin/...), operators only:
+//   GET  /api/v1/admin/stations                    every station, any registration status, live
+//   GET  /api/v1/admin/stations/{id}               one of them
+//   POST /api/v1/admin/stations/{id}/calls/{action} any central-system CALL of the six OCPP 1.6
+//                                                  profiles, the body its payload; the answer is
+//                                                  the station's CALLRESULT
+//   GET  /api/v1/admin/audit                       what operators sent, newest first
+// Every call that goes out is in `operator_audit`: written before it is sent, completed with
+// the outcome, so even a crash in between leaves a record of a command that may have arrived.
+#include <spdlog/spdlog.h>
+
+#include "db/db.hpp"
+#include "http/context.hpp"
+#include "ocpp/central_system.hpp"
+#include "ocpp/messages/registry.hpp"
+#include "ocpp/rpc.hpp"
+#include "resources/resources.hpp"
+#include "resources/stations.hpp"
+
+namespace evp::api {
+
+namespace {
+
+using boost::asio::awaitable;
+
+nlohmann::json admin_station_json(const Services& svc, const db::Result& r, int i) {
+  nlohmann::json j = station_json(svc, r, i, true);
+  j["connected"] = svc.ocpp.is_connected(j.at("id").get<std::string>());
+  return j;
+}
+
+awaitable<Reply> stations(Context& ctx) {
+  auto res = co_await ctx.svc.pool.query(std::string(kStationSelect) + "ORDER BY s.id");
+  auto out = nlohmann::json::array();
+  for (int i = 0; i < res.rows(); ++i) out.push_back(admin_station_json(ctx.svc, res, i));
+  Reply r;
+  r.data = std::move(out);
+  co_return r;
+}
+
+awaitable<Reply> station(Context& ctx) {
+  auto res = co_await ctx.svc.pool.query(std::string(kStationSelect) + "WHERE s.id = $1",
+                                         db::params(ctx.param("id")));
+  if (res.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+  Reply r;
+  r.data = admin_station_json(ctx.svc, res, 0);
+  co_return r;
+}
+
+// JSON text for a jsonb parameter; invalid UTF-8 (which a parsed body cannot hold, but a
+// station's answer is only validated against its schema) is replaced, never thrown.
+std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+struct Outcome {
+  std::string name;  // operator_audit.outcome
+  http::status status;
+  std::string code;
+};
+
+Outcome outcome_of(const ocpp::CallFailed& e) {
+  using R = ocpp::CallFailed::Reason;
+  switch (e.reason()) {
+    case R::NotConnected:
+    case R::Closed:
+      return {"offline", http::status::conflict, "station_offline"};
+    case R::Timeout:
+      return {"timeout", http::status::gateway_timeout, "station_timeout"};
+    case R::CallError:
+      return {"call_error", http::status::bad_gateway, "station_call_error"};
+    case R::InvalidResponse:
+      break;
+  }
+  return {"invalid_response", http::status::bad_gateway, "station_invalid_response"};
+}
+
+awaitable<Reply> call(Context& ctx) {
+  const std::string& station_id = ctx.param("id");
+  const std::string& action = ctx.param("action");
+  if (!ocpp::is_known_action(action) || !ocpp::allowed_to_station(action))
+    throw ApiError(http::status::not_found, "unknown_action",
+                   "'" + action + "' is not a call the central system sends in OCPP 1.6 (names are case-sensitive)");
+  const nlohmann::json payload = ctx.body_json();
+  try {
+    ocpp::validate_request(action, payload);
+  } catch (const ocpp::CallError& e) {
+    throw ApiError(http::status::bad_request, "invalid_request",
+                   "not a valid " + action + " request: " + std::string(e.description()));
+  }
+  const auto timeout_s = ctx.query_int("timeout", 0, 0, 300);
+  std::optional<std::chrono::seconds> timeout;
+  if (timeout_s > 0) timeout = std::chrono::seconds(timeout_s);
+
+  auto known = co_await ctx.svc.pool.query("SELECT 1 FROM stations WHERE id = $1", db::params(station_id));
+  if (known.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+
+  // On record before it goes out: if this process dies after the station got it, the
+  // command is still in the log (as 'sent').
+  const std::string request_text = json_text(payload);
+  auto row = co_await ctx.svc.pool.query(
+      "INSERT INTO operator_audit (operator_id, station_id, action, request) VALUES ($1, $2, $3, $4::jsonb) "
+      "RETURNING id, created_at",
+      db::params(ctx.user.id, station_id, action, request_text));
+  const std::string audit_id(row.get(0, 0));
+
+  std::optional<nlohmann::json> answer;
+  std::optional<ocpp::CallFailed> failure;  // co_await is not allowed inside a catch block
+  try {
+    std::string call_action = action;
+    nlohmann::json call_payload = payload;
+    answer = co_await ctx.svc.ocpp.call_json(station_id, std::move(call_action), std::move(call_payload), timeout);
+  } catch (const ocpp::CallFailed& e) {
+    failure = e;
+  }
+
+  const Outcome outcome = failure ? outcome_of(*failure) : Outcome{"answered", http::status::ok, {}};
+  const std::optional<std::string> response_text = answer ? std::optional(json_text(*answer)) : std::nullopt;
+  const std::optional<std::string> error_text = failure ? std::optional(std::string(failure->what())) : std::nullopt;
+  bool recorded = true;
+  try {
+    co_await ctx.svc.pool.query(
+        "UPDATE operator_audit SET outcome = $2, response = $3::jsonb, error = $4, completed_at = now() WHERE id = $1",
+        db::params(audit_id, outcome.name, response_text, error_text));
+  } catch (const db::Error& e) {
+    // The station has acted (or not) either way: the operator hears its answer; the log
+    // keeps the row as 'sent', which says the outcome is unknown.
+    spdlog::warn("audit {}: {} to {} done but its outcome was not recorded: {}", audit_id, action, station_id,
+                 e.what());
+    recorded = false;
+  }
+
+  nlohmann::json details{{"audit_id", audit_id}, {"station_id", station_id}, {"action", action}};
+  if (failure) {
+    if (failure->reason() == ocpp::CallFailed::Reason::CallError) {
+      details["error_code"] = failure->error_code();
+    }
+    throw ApiError(outcome.status, outcome.code, failure->what(), details);
+  }
+  details["request"] = payload;
+  details["response"] = *answer;
+  details["recorded"] = recorded;
+  Reply r;
+  r.data = std::move(details);
+  co_return r;
+}
+
+awaitable<Reply> audit(Context& ctx) {
+  const auto limit = ctx.query_int("limit", 50, 1, 500);
+  const auto before = ctx.query_int("before", 0, 0, INT64_MAX);
+  const std::optional<std::string> station = ctx.query("station");
+  auto res = co_await ctx.svc.pool.query(
+      "SELECT id, operator_id, station_id, action, request::text, outcome, response::text, error, created_at, "
+      "completed_at FROM operator_audit "
+      "WHERE ($1::bigint = 0 OR id < $1) AND ($2::text IS NULL OR station_id = $2) ORDER BY id DESC LIMIT $3",
+      db::params(before, station, limit));
+  auto out = nlohmann::json::array();
+  for (int i = 0; i < res.rows(); ++i) {
+    auto response = res.opt(i, 6);
+    out.push_back({{"id", res.get_int(i, 0)},
+                   {"operator_id", res.get(i, 1)},
+                   {"station_id", res.get(i, 2)},
+                   {"action", res.get(i, 3)},
+                   {"request", nlohmann::json::parse(res.get(i, 4))},
+                   {"outcome", res.get(i, 5)},
+                   {"response", response ? nlohmann::json::parse(*response) : nlohmann::json(nullptr)},
+                   {"error", nullable(res.opt(i, 7))},
+                   {"created_at", res.get(i, 8)},
+                   {"completed_at", nullable(res.opt(i, 9))}});
+  }
+  Reply r;
+  r.data = std::move(out);
+  co_return r;
+}
+
+}  // namespace
+
+std::vector<Route> admin_routes() {
+  return {
+      {http::verb::get, "/api/v1/admin/stations", Access::Operator, stations},
+      {http::verb::get, "/api/v1/admin/stations/{id}", Access::Operator, station},
+      {http::verb::post, "/api/v1/admin/stations/{id}/calls/{action}", Access::Operator, call},
+      {http::verb::get, "/api/v1/admin/audit", Access::Operator, audit},
+  };
+}
+
+}  // namespace evp::api

@@ -1,0 +1,2 @@
+-- Rollback of 009_operator_audit.sql.
+DROP TABLE IF EXISTS operator_audit;

@@ -1,0 +1,148 @@
+// The management API as an operator uses it, against the real server and a simulated
+// station: only operators get in, stations are shown live, any central-system call of OCPP
+// 1.6 goes to the station and its answer (or why there is none) comes back, and every call
+// sent is in the audit log.
+#include <doctest/doctest.h>
+
+#include "driver_steps.hpp"
+#include "stack.hpp"
+#include "station.hpp"
+
+using namespace evp::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The operator's view of one station (an empty object when it is not listed).
+Json admin_station(Stack& s, const std::string& token, const std::string& id) {
+  auto r = s.get("/api/v1/admin/stations", token);
+  if (r.status != 200) return Json::object();
+  const Json all = r.json();  // a named local: ranging over a temporary's member dangles
+  for (const auto& st : all["data"])
+    if (st.value("id", "") == id) return st;
+  return Json::object();
+}
+
+}  // namespace
+
+TEST_CASE("management API: operators only; every station live; calls reach the station and are audited") {
+  StackOptions o;
+  o.push = false;
+  Stack s(o);
+  INFO(s.logs());
+  const auto owner = s.add_owner("Owner");
+  const auto location = s.add_location(owner, "Ала-Тоо");
+  s.add_station("ADM-1", "Парк", "12.00", location);
+  s.add_station("ADM-2", "Склад", "10.00", location);  // never connects
+  const auto driver = s.add_client("Driver");
+  const auto op = random_uuid();
+  REQUIRE(s.cli({"operator", "add", op, "--note", "day shift"}).first == 0);
+  const auto op_token = s.token(op), driver_token = s.token(driver), owner_token = s.token(owner);
+
+  Station st(s.loop(), station_options(s, "ADM-1"));
+  st.start();
+
+  SUBCASE("who gets in") {
+    CHECK(s.get("/api/v1/admin/stations", "").status == 401);
+    for (const auto* token : {&driver_token, &owner_token}) {
+      auto r = s.get("/api/v1/admin/stations", *token);
+      CHECK(r.status == 403);
+      CHECK(error_code(r) == "forbidden");
+      r = s.post("/api/v1/admin/stations/ADM-1/calls/Reset", Json{{"type", "Soft"}}, *token);
+      CHECK(r.status == 403);
+    }
+    CHECK(st.calls_received("Reset") == 0);
+    CHECK(s.db().scalar("SELECT count(*) FROM operator_audit") == "0");
+    // A signed-in user who is neither driver nor owner is not made a client by trying.
+    CHECK(s.get("/api/v1/admin/audit", s.token(random_uuid())).status == 403);
+
+    // The operator sees every station, connected or not, with its connectors.
+    const Json one = admin_station(s, op_token, "ADM-1"), two = admin_station(s, op_token, "ADM-2");
+    INFO(one.dump(), " ", two.dump());
+    CHECK(one.value("connected", false));
+    CHECK(one.value("status", "") == "online");
+    CHECK(one.value("registration_status", "") == "Accepted");
+    CHECK(wait_until([&] { return admin_station(s, op_token, "ADM-1")["connectors"].size() == 2; }));
+    CHECK_FALSE(two.value("connected", true));
+    CHECK(two.value("status", "") == "offline");
+    CHECK(s.get("/api/v1/admin/stations/ADM-1", op_token).json()["data"].value("name", "") == "Парк");
+    CHECK(s.get("/api/v1/admin/stations/NOPE", op_token).status == 404);
+    // Being an operator makes nobody a driver.
+    CHECK(s.db().scalar("SELECT count(*) FROM clients WHERE id = '" + op + "'") == "0");
+  }
+
+  SUBCASE("calls, their answers and the audit log") {
+    auto call = [&](const std::string& station, const std::string& action, const Json& payload) {
+      return s.post("/api/v1/admin/stations/" + station + "/calls/" + action, payload, op_token);
+    };
+
+    auto r = call("ADM-1", "GetConfiguration", Json{{"key", Json::array({"HeartbeatInterval"})}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const Json got = r.json()["data"];
+    CHECK(got["response"]["configurationKey"][0].value("key", "") == "HeartbeatInterval");
+    CHECK(got.value("recorded", false));
+    CHECK(st.calls_received("GetConfiguration") == 1);
+
+    r = call("ADM-1", "ChangeConfiguration", Json{{"key", "MeterValueSampleInterval"}, {"value", "30"}});
+    CHECK(r.status == 200);
+    CHECK(r.json()["data"]["response"].value("status", "") == "Accepted");
+
+    // Refused before anything is sent: a payload that is not valid for its action, a
+    // message the central system does not send, a station that does not exist.
+    r = call("ADM-1", "Reset", Json{{"type", "Warm"}});
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "invalid_request");
+    CHECK(r.body.find("type") != std::string::npos);
+    CHECK(call("ADM-1", "Heartbeat", Json::object()).status == 404);
+    CHECK(error_code(call("ADM-1", "reset", Json{{"type", "Soft"}})) == "unknown_action");
+    CHECK(error_code(call("NOPE", "ClearCache", Json::object())) == "station_not_found");
+    CHECK(st.calls_received("Reset") == 0);
+
+    // The station's CALLERROR comes back with its code.
+    r = call("ADM-1", "ReserveNow",
+             Json{{"connectorId", 1}, {"expiryDate", "2030-01-01T00:00:00Z"}, {"idTag", "TAG1"}, {"reservationId", 7}});
+    CHECK(r.status == 502);
+    CHECK(error_code(r) == "station_call_error");
+    CHECK(r.json()["error"]["details"].value("error_code", "") == "NotImplemented");
+
+    r = call("ADM-2", "ClearCache", Json::object());
+    CHECK(r.status == 409);
+    CHECK(error_code(r) == "station_offline");
+
+    // Reset: answered, then the station reboots and is back.
+    r = call("ADM-1", "Reset", Json{{"type", "Soft"}});
+    CHECK(r.status == 200);
+    CHECK(r.json()["data"]["response"].value("status", "") == "Accepted");
+    CHECK(st.calls_received("Reset") == 1);
+    CHECK(wait_until([&] { return admin_station(s, op_token, "ADM-1").value("connected", false); }));
+
+    // The log, newest first: who, which station, what was asked, what came back.
+    r = s.get("/api/v1/admin/audit", op_token);
+    REQUIRE(r.status == 200);
+    const Json log = r.json()["data"];
+    INFO(log.dump(1));
+    REQUIRE(log.size() == 5);
+    const char* actions[] = {"Reset", "ClearCache", "ReserveNow", "ChangeConfiguration", "GetConfiguration"};
+    const char* outcomes[] = {"answered", "offline", "call_error", "answered", "answered"};
+    for (std::size_t i = 0; i < log.size(); ++i) {
+      CAPTURE(i);
+      CHECK(log[i].value("action", "") == actions[i]);
+      CHECK(log[i].value("outcome", "") == outcomes[i]);
+      CHECK(log[i].value("operator_id", "") == op);
+      CHECK_FALSE(log[i]["completed_at"].is_null());
+    }
+    CHECK(log[0]["request"] == Json{{"type", "Soft"}});
+    CHECK(log[0]["response"] == Json{{"status", "Accepted"}});
+    CHECK(log[1].value("station_id", "") == "ADM-2");
+    CHECK(log[2]["error"].get<std::string>().find("NotImplemented") != std::string::npos);
+    // Filter and paging.
+    CHECK(s.get("/api/v1/admin/audit?station=ADM-2", op_token).json()["data"].size() == 1);
+    const auto page = s.get("/api/v1/admin/audit?limit=2&before=" + std::to_string(log[1]["id"].get<std::int64_t>()),
+                            op_token)
+                          .json()["data"];
+    REQUIRE(page.size() == 2);
+    CHECK(page[0].value("action", "") == "ReserveNow");
+    CHECK(s.get("/api/v1/admin/audit?limit=0", op_token).status == 400);
+  }
+}
