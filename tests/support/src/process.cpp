@@ -1,4 +1,4 @@
-#include "process.hpp"
+#include "evp/testing/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace evp::e2e {
+namespace evp::testing {
 
 namespace {
 
@@ -120,4 +120,4 @@ std::pair<int, std::string> run_command(std::vector<std::string> argv, const Env
   return {status, p.out()};
 }
 
-}  // namespace evp::e2e
+}  // namespace evp::testing
