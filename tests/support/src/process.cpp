@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -118,6 +119,10 @@ std::pair<int, std::string> run_command(std::vector<std::string> argv, const Env
   const int status = p.wait(std::chrono::seconds(60));
   if (status != 0) return {status, p.out() + p.log_tail()};
   return {status, p.out()};
+}
+
+void run_shell(const std::string& command) {
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("command failed: " + command);
 }
 
 }  // namespace evp::testing

@@ -54,6 +54,10 @@ class ChildProcess {
 /// it fails, the end of its stderr is appended to the text.
 std::pair<int, std::string> run_command(std::vector<std::string> argv, const EnvMap& env, const std::string& dir);
 
+/// Runs `command` with /bin/sh (output where the test's goes); throws std::runtime_error
+/// when it fails (e.g. openssl making a test certificate).
+void run_shell(const std::string& command);
+
 /// The whole file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
