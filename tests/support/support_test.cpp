@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -121,6 +122,24 @@ TEST_CASE("run: a coroutine that finishes returns its value; one that throws ret
   CHECK(evp::testing::run(io, forty_two()) == 42);
   CHECK(evp::testing::run(io, forty_two(), 5s) == 42);  // the loop may be reused after it stopped
   CHECK_THROWS_WITH_AS(evp::testing::run(io, throws()), "from the coroutine", std::runtime_error);
+}
+
+TEST_CASE("run_until_idle: returns once what the coroutine left behind has run too") {
+  asio::io_context io;
+  bool detached_done = false;
+  auto leaves_work = [&]() -> asio::awaitable<int> {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer timer(io, 50ms);
+          co_await timer.async_wait(asio::use_awaitable);
+          detached_done = true;
+        },
+        asio::detached);
+    co_return 7;
+  };
+  CHECK(evp::testing::run_until_idle(io, leaves_work()) == 7);
+  CHECK(detached_done);
 }
 
 TEST_CASE("Loop: runs tasks on its thread, returns values, rethrows, and aborts on a hang") {

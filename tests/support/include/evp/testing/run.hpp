@@ -71,6 +71,28 @@ T run(boost::asio::io_context& io, boost::asio::awaitable<T> aw, std::chrono::mi
   return future.get();
 }
 
+/// Like run(), and then keeps driving `io` until it is out of work: what the coroutine left
+/// behind (detached tasks, handlers posted as it ended) has run too when this returns. The
+/// same deadline covers both; a loop that never runs out of work (a listening socket)
+/// reaches it, so this is for loops that only carry the test's own work.
+template <class T>
+T run_until_idle(boost::asio::io_context& io, boost::asio::awaitable<T> aw,
+                 std::chrono::milliseconds limit = kDefaultDeadline, std::string_view what = {},
+                 std::source_location where = std::source_location::current()) {
+  auto future = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  io.restart();
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) deadline_passed(what, limit, where);
+    io.run_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+    if (!io.stopped()) continue;  // time slice over, work left
+    if (future.wait_for(std::chrono::seconds(0)) == std::future_status::ready) break;
+    io.restart();
+  }
+  return future.get();
+}
+
 /// Waits for `future` (of work done on another thread) up to `limit`; its value or its
 /// exception. Aborts with a message when it is not ready in time.
 template <class T>
