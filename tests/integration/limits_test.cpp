@@ -12,17 +12,17 @@
 
 #include "common/base64.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/process.hpp"
+#include "evp/testing/server.hpp"
 #include "push/crypto.hpp"
 #include "support/db_outage.hpp"
 #include "support/raw_socket.hpp"
-#include "evp/testing/process.hpp"
-#include "evp/testing/server.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
+using evp::db::testing::TempDatabase;
 using evp::testing::run_shell;
 using evp::testing::Server;
-using evp::db::testing::TempDatabase;
 using nlohmann::json;
 
 namespace {
@@ -203,8 +203,7 @@ TEST_CASE("limits: connection caps on both listeners refuse clearly") {
     CHECK(std::stoi("0" + metric_value(metrics, "evp_ocpp_connections_refused_total{cap=\"total\"}")) >= 2);
   }
   SUBCASE("per-address caps") {
-    Server server(db.url(),
-                         {{"OCPP_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"API_MAX_CONNECTIONS_PER_ADDRESS", "2"}});
+    Server server(db.url(), {{"OCPP_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"API_MAX_CONNECTIONS_PER_ADDRESS", "2"}});
     RawSocket a1(server.port()), a2(server.port());
     CHECK(upgrade_status(server.port(), "CP1") == 503);
     CHECK(upgrade_status(server.port(), "CP1", {}, "127.0.0.2") == 101);  // another address
@@ -225,9 +224,9 @@ TEST_CASE("limits: failed station passwords are throttled, a fleet behind one ad
             "', crypt('fleet-password-0001', gen_salt('bf', 4)))");
   db.exec("INSERT INTO stations (id, password_hash) VALUES ('VICTIM', crypt('victim-password-01', gen_salt('bf', 4)))");
   Server server(db.url(), {{"OCPP_AUTH_FAILURES_PER_STATION", "3"},
-                                  {"OCPP_AUTH_FAILURES_PER_ADDRESS", "20"},
-                                  {"OCPP_AUTH_CONCURRENCY", "2"},
-                                  {"TRUSTED_PROXIES", "127.0.0.9"}});
+                           {"OCPP_AUTH_FAILURES_PER_ADDRESS", "20"},
+                           {"OCPP_AUTH_CONCURRENCY", "2"},
+                           {"TRUSTED_PROXIES", "127.0.0.9"}});
   // Guessing one station's password: after 3 failures even the right one waits.
   for (int i = 0; i < 3; ++i)
     CHECK(upgrade_status(server.port(), "VICTIM", {{"Authorization", basic("VICTIM", "guess" + std::to_string(i))}}) ==

@@ -6,15 +6,15 @@
 #include <thread>
 
 #include "db/testing.hpp"
-#include "support/db_outage.hpp"
 #include "evp/testing/process.hpp"
 #include "evp/testing/server.hpp"
+#include "support/db_outage.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
+using evp::db::testing::TempDatabase;
 using evp::testing::run_shell;
 using evp::testing::Server;
-using evp::db::testing::TempDatabase;
 using nlohmann::json;
 
 namespace {

@@ -1,4 +1,6 @@
 // The real `evpower serve` over real sockets against a fresh PostgreSQL database.
+#include "evp/testing/server.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -8,13 +10,12 @@
 
 #include "db/testing.hpp"
 #include "evp/testing/process.hpp"
-#include "evp/testing/server.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
+using evp::db::testing::TempDatabase;
 using evp::testing::run_shell;
 using evp::testing::Server;
-using evp::db::testing::TempDatabase;
 using nlohmann::json;
 
 namespace {

@@ -160,13 +160,15 @@ TEST_CASE("Loop: runs tasks on its thread, returns values, rethrows, and aborts 
 
 TEST_CASE("ChildProcess: stop escalates to SIGKILL when the child ignores SIGTERM") {
   TempDir dir;
-  evp::testing::ChildProcess p("ignores-term",
-                               {"/bin/sh", "-c", "trap '' TERM; echo ready; sleep 30; exit 0"}, {}, dir.path);
+  evp::testing::ChildProcess p("ignores-term", {"/bin/sh", "-c", "trap '' TERM; echo ready; sleep 30; exit 0"}, {},
+                               dir.path);
   // The trap must be in place before SIGTERM is sent.
-  p.wait_stdout<bool>([](const std::string& out) -> std::optional<bool> {
-    if (out.find("ready") == std::string::npos) return std::nullopt;
-    return true;
-  }, 10s);
+  p.wait_stdout<bool>(
+      [](const std::string& out) -> std::optional<bool> {
+        if (out.find("ready") == std::string::npos) return std::nullopt;
+        return true;
+      },
+      10s);
   const auto start = std::chrono::steady_clock::now();
   const int status = p.stop(1s);
   const auto took = std::chrono::steady_clock::now() - start;
@@ -183,8 +185,8 @@ TEST_CASE("ChildProcess: a child that honours SIGTERM stops at once; run_command
   CHECK(p.running());
   CHECK(p.stop(10s) == 128 + SIGTERM);
 
-  auto [rc, out] = evp::testing::run_command({"/bin/sh", "-c", "echo \"$EVP_SUPPORT_TEST\""},
-                                             {{"EVP_SUPPORT_TEST", "hello"}}, dir);
+  auto [rc, out] =
+      evp::testing::run_command({"/bin/sh", "-c", "echo \"$EVP_SUPPORT_TEST\""}, {{"EVP_SUPPORT_TEST", "hello"}}, dir);
   CHECK(rc == 0);
   CHECK(out == "hello\n");
   auto failed = evp::testing::run_command({"/bin/sh", "-c", "echo oops >&2; exit 3"}, {}, dir);

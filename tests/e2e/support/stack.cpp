@@ -216,7 +216,8 @@ std::string Stack::add_location(const std::string& owner_id, const std::string& 
 
 void Stack::add_station(const std::string& id, const std::string& display_name, const std::string& price,
                         const std::string& location_id) {
-  auto [rc, out] = server_->cli({"station", "add", id, "--name", display_name, "--price", price, "--location", location_id});
+  auto [rc, out] =
+      server_->cli({"station", "add", id, "--name", display_name, "--price", price, "--location", location_id});
   if (rc != 0) throw std::runtime_error("evpower station add " + id + " failed: " + out);
 }
 

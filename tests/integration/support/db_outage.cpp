@@ -6,8 +6,8 @@ namespace evp::itest {
 
 namespace {
 void admin_sql(const std::string& sql) {
-  evp::testing::run_shell("psql -X -q -v ON_ERROR_STOP=1 '" + evp::db::testing::TempDatabase::admin_url() + "' -c \"" + sql +
-            "\" >/dev/null");
+  evp::testing::run_shell("psql -X -q -v ON_ERROR_STOP=1 '" + evp::db::testing::TempDatabase::admin_url() + "' -c \"" +
+                          sql + "\" >/dev/null");
 }
 }  // namespace
 

@@ -38,7 +38,7 @@ class Receiver {
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
 
-  std::uint16_t tls_port() const { return tls_port_; }   ///< the push service (h2 and http/1.1)
+  std::uint16_t tls_port() const { return tls_port_; }    ///< the push service (h2 and http/1.1)
   std::uint16_t http_port() const { return http_port_; }  ///< its plain-HTTP control API
   const std::string& cert() const { return cert_; }       ///< PEM of its certificate
   const std::string& dir() const { return dir_; }

@@ -69,7 +69,7 @@ class Server {
   /// unset or the binary missing.
   static bool available(std::string& why);
 
-  std::uint16_t port() const { return ocpp_port_; }  ///< OCPP over plain WebSocket
+  std::uint16_t port() const { return ocpp_port_; }     ///< OCPP over plain WebSocket
   std::uint16_t tls_port() const { return tls_port_; }  ///< 0 when no TLS listener
   std::uint16_t rest_port() const { return rest_port_; }
   std::string ocpp_url() const;  ///< ws://127.0.0.1:PORT/ocpp (a station appends /<id>)
