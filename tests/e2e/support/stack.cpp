@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>

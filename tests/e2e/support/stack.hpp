@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "db/testing.hpp"
-#include "evp/testing/process.hpp"
 #include "evp/testing/receiver.hpp"
 #include "evp/testing/run.hpp"
 #include "evp/testing/server.hpp"
@@ -21,11 +20,8 @@
 namespace evp::e2e {
 
 using Json = nlohmann::json;
-using testing::ChildProcess;
 using testing::EnvMap;
 using testing::Loop;
-using testing::read_file;
-using testing::receiver_binary;
 using testing::run_command;
 using testing::server_binary;
 
