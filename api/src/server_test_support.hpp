@@ -13,12 +13,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
+#include <source_location>
 #include <thread>
 
 #include "api/server.hpp"
 #include "auth/test_tokens.hpp"
 #include "db/db.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/run.hpp"
 #include "ocpp/central_system.hpp"
 #include "push/crypto.hpp"
 #include "push/service.hpp"
@@ -112,10 +114,11 @@ class ApiFixture {
     pool.reset();
   }
 
-  /// Runs a coroutine on the server's loop and waits for it (rethrows its exception).
+  /// Runs a coroutine on the server's loop and waits for it (rethrows its exception; a hang
+  /// fails with a message: evp::testing::run_on).
   template <typename F>
-  void on_loop(F f) {
-    asio::co_spawn(io, f(), asio::use_future).get();
+  void on_loop(F f, std::source_location where = std::source_location::current()) {
+    evp::testing::run_on(io, f(), evp::testing::kDefaultDeadline, {}, where);
   }
 
   HttpResult request(http::verb method, const std::string& target, const std::string& body = {},

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "charging/charging.hpp"
-#include "db/run.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/run.hpp"
 #include "push/service.hpp"
 
 namespace evp::charging::testing {
@@ -22,7 +22,7 @@ using nlohmann::json;
 inline constexpr const char* kOwner = "11111111-1111-4111-8111-111111111111";
 inline constexpr const char* kClient = "22222222-2222-4222-8222-222222222222";
 
-using db::testing::run;
+using evp::testing::run;
 
 inline TimePoint at(const std::string& rfc3339) { return common::parse_datetime(rfc3339).value(); }
 

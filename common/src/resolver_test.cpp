@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+
+#include "evp/testing/run.hpp"
 
 using evp::common::Resolver;
 
@@ -12,9 +12,7 @@ namespace {
 Resolver::Answer resolve(Resolver::Options options, const std::string& host) {
   boost::asio::io_context io;
   Resolver resolver(io.get_executor(), options);
-  auto f = boost::asio::co_spawn(io, resolver.resolve(host, "443"), boost::asio::use_future);
-  io.run();
-  return f.get();
+  return evp::testing::run_until_idle(io, resolver.resolve(host, "443"));
 }
 }  // namespace
 

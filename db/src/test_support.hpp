@@ -1,21 +1,19 @@
 #pragma once
-// Shared bits of the db unit tests: run a coroutine to completion on a private loop.
-#include <boost/asio/co_spawn.hpp>
+// Shared bits of the db unit tests: run a coroutine on a private loop, and a pool on one.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <source_location>
 
 #include "db/db.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/run.hpp"
 
 namespace evp::db::test {
 
-/// Runs `a` on `io` until the loop is out of work; rethrows its exception.
+/// Runs `a` on `io` until the loop is out of work (the tests check what detached tasks did);
+/// rethrows its exception; a hang fails with a message (evp::testing::run_until_idle).
 template <typename T>
-T run(asio::io_context& io, asio::awaitable<T> a) {
-  auto fut = asio::co_spawn(io, std::move(a), asio::use_future);
-  io.restart();
-  io.run();
-  return fut.get();
+T run(asio::io_context& io, asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+  return evp::testing::run_until_idle(io, std::move(a), evp::testing::kDefaultDeadline, {}, where);
 }
 
 /// A migrated scratch database and a pool on a private loop.
@@ -25,8 +23,8 @@ struct PoolFixture {
     pool = std::make_unique<Pool>(io.get_executor(), cfg);
   }
   template <typename T>
-  T run(asio::awaitable<T> a) {
-    return test::run(io, std::move(a));
+  T run(asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+    return test::run(io, std::move(a), where);
   }
   testing::TempDatabase tdb;
   asio::io_context io;

@@ -40,11 +40,9 @@
 
 #include "delivery/http_client.hpp"
 #include "delivery/web_push_request.hpp"
+#include "evp/testing/receiver.hpp"
 #include "push/notification.hpp"
 
-#ifndef EVP_PUSH_RECEIVER
-#error "EVP_PUSH_RECEIVER must be defined"
-#endif
 #ifndef EVP_SOURCE_DIR
 #error "EVP_SOURCE_DIR must be defined"
 #endif
@@ -122,39 +120,13 @@ double openssl_keygen_rate(double seconds) {
   return static_cast<double>(n) / used;
 }
 
+// The receiver, started by the test support library; few messages kept (the bench sends
+// tens of thousands).
 struct ReceiverProcess {
-  pid_t pid = -1;
-  std::string dir, cert;
-  int port = 0;
-  ReceiverProcess() {
-    char pattern[] = "/tmp/evp-push-bench-XXXXXX";
-    dir = mkdtemp(pattern);
-    cert = dir + "/receiver.pem";
-    std::string ready = dir + "/ready.json";
-    std::string command = std::string("exec ") + EVP_PUSH_RECEIVER +
-                          " --port 0 --quiet --keep-messages 10 --cert-out " + cert + " --ready-file " + ready +
-                          " --subscriptions-out /dev/null > " + dir + "/log 2>&1";
-    pid = fork();
-    if (pid == 0) {
-      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 400 && port == 0; ++i) {
-      std::ifstream in(ready);
-      std::stringstream text;
-      text << in.rdbuf();
-      auto j = nlohmann::json::parse(text.str(), nullptr, false);
-      if (!j.is_discarded() && j.is_object()) port = j.value("tls_port", 0);
-      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (port == 0) throw std::runtime_error("evp-push-receiver did not start; see " + dir + "/log");
-  }
-  ~ReceiverProcess() {
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    run("rm -rf '" + dir + "'");
-  }
+  evp::testing::Receiver rx{evp::testing::ReceiverOptions{.args = {"--quiet", "--keep-messages", "10"}}};
+  pid_t pid = rx.process().pid();
+  std::string dir = rx.dir(), cert = rx.cert();
+  int port = rx.tls_port();
   std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port) + path; }
   nlohmann::json get(const std::string& path) const {
     return nlohmann::json::parse(run("curl -sS --cacert " + cert + " " + url(path)));

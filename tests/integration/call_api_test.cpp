@@ -9,6 +9,7 @@
 
 #include "charging/charging.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/run.hpp"
 #include "ocpp/central_system.hpp"
 #include "support/ws_client.hpp"
 
@@ -45,9 +46,10 @@ struct InProcessServer {
     io.stop();
     thread.join();
   }
+  /// Runs f() on the server's thread and waits for it (deadline: evp::testing::run_on).
   template <class F>
   void on_loop(F f) {
-    boost::asio::co_spawn(io, std::move(f), boost::asio::use_future).get();
+    evp::testing::run_on(io, f());
   }
   std::future<json> call(std::string station, std::string action, json payload, std::chrono::seconds timeout) {
     return boost::asio::co_spawn(

@@ -12,19 +12,22 @@
 
 #include "common/base64.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/process.hpp"
+#include "evp/testing/server.hpp"
 #include "push/crypto.hpp"
 #include "support/db_outage.hpp"
 #include "support/raw_socket.hpp"
-#include "support/server_process.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
 using evp::db::testing::TempDatabase;
+using evp::testing::run_shell;
+using evp::testing::Server;
 using nlohmann::json;
 
 namespace {
 
-const std::string kSecret = "integration-test-secret";  // ServerProcess's JWT_SECRET
+const std::string kSecret = evp::testing::kServerJwtSecret;  // the JWT_SECRET of Server
 const std::string kUser = "11111111-2222-4333-8444-555555555555";
 
 std::string b64url(const std::string& s) { return evp::common::base64url_encode(s); }
@@ -83,7 +86,7 @@ int upgrade_status(std::uint16_t port, const std::string& id, const std::map<std
 
 TEST_CASE("limits: made-up HTTP methods do not add series to /metrics") {
   TempDatabase db;
-  ServerProcess server(db.url(), {{"LOG_LEVEL", "warn"}});
+  Server server(db.url(), {{"LOG_LEVEL", "warn"}});
   for (int i = 0; i < 5; ++i) http_request(server.rest_port(), "GET", "/health");
   http_request(server.rest_port(), "GET", "/metrics");  // its own series exists from here on
   auto before = http_body(http_request(server.rest_port(), "GET", "/metrics"));
@@ -103,7 +106,7 @@ TEST_CASE("limits: made-up HTTP methods do not add series to /metrics") {
 TEST_CASE("limits: invalid UTF-8 in a REST path or a station id is a 400") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   for (const char* target : {"/api/v1/stations/%FF", "/api/v1/stations/%C3%28", "/api/v1/stations/CP1?x=%ED%A0%80",
                              "/%F4%90%80%80"}) {
     CAPTURE(target);
@@ -123,7 +126,7 @@ TEST_CASE("limits: invalid UTF-8 in a REST path or a station id is a 400") {
 
 TEST_CASE("limits: any malformed token is a 401, never a 5xx") {
   TempDatabase db;
-  ServerProcess server(db.url());
+  Server server(db.url());
   const std::string claims = json{{"sub", kUser}, {"aud", "authenticated"}, {"exp", 4102444800}}.dump();
   const std::vector<std::string> tokens = {
       sign(R"({"alg":1})", claims),
@@ -161,7 +164,7 @@ TEST_CASE("limits: connection caps on both listeners refuse clearly") {
   TempDatabase db;
   for (int i = 0; i < 6; ++i) db.exec("INSERT INTO stations (id) VALUES ('CP" + std::to_string(i) + "')");
   SUBCASE("total caps") {
-    ServerProcess server(db.url(), {{"OCPP_MAX_CONNECTIONS", "3"}, {"API_MAX_CONNECTIONS", "3"}});
+    Server server(db.url(), {{"OCPP_MAX_CONNECTIONS", "3"}, {"API_MAX_CONNECTIONS", "3"}});
     std::vector<std::unique_ptr<WsClient>> stations;
     for (int i = 0; i < 3; ++i) {
       stations.push_back(std::make_unique<WsClient>(server.port(), "/ocpp/CP" + std::to_string(i)));
@@ -200,8 +203,7 @@ TEST_CASE("limits: connection caps on both listeners refuse clearly") {
     CHECK(std::stoi("0" + metric_value(metrics, "evp_ocpp_connections_refused_total{cap=\"total\"}")) >= 2);
   }
   SUBCASE("per-address caps") {
-    ServerProcess server(db.url(),
-                         {{"OCPP_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"API_MAX_CONNECTIONS_PER_ADDRESS", "2"}});
+    Server server(db.url(), {{"OCPP_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"API_MAX_CONNECTIONS_PER_ADDRESS", "2"}});
     RawSocket a1(server.port()), a2(server.port());
     CHECK(upgrade_status(server.port(), "CP1") == 503);
     CHECK(upgrade_status(server.port(), "CP1", {}, "127.0.0.2") == 101);  // another address
@@ -221,10 +223,10 @@ TEST_CASE("limits: failed station passwords are throttled, a fleet behind one ad
     db.exec("INSERT INTO stations (id, password_hash) VALUES ('F" + std::to_string(i) +
             "', crypt('fleet-password-0001', gen_salt('bf', 4)))");
   db.exec("INSERT INTO stations (id, password_hash) VALUES ('VICTIM', crypt('victim-password-01', gen_salt('bf', 4)))");
-  ServerProcess server(db.url(), {{"OCPP_AUTH_FAILURES_PER_STATION", "3"},
-                                  {"OCPP_AUTH_FAILURES_PER_ADDRESS", "20"},
-                                  {"OCPP_AUTH_CONCURRENCY", "2"},
-                                  {"TRUSTED_PROXIES", "127.0.0.9"}});
+  Server server(db.url(), {{"OCPP_AUTH_FAILURES_PER_STATION", "3"},
+                           {"OCPP_AUTH_FAILURES_PER_ADDRESS", "20"},
+                           {"OCPP_AUTH_CONCURRENCY", "2"},
+                           {"TRUSTED_PROXIES", "127.0.0.9"}});
   // Guessing one station's password: after 3 failures even the right one waits.
   for (int i = 0; i < 3; ++i)
     CHECK(upgrade_status(server.port(), "VICTIM", {{"Authorization", basic("VICTIM", "guess" + std::to_string(i))}}) ==
@@ -288,7 +290,7 @@ TEST_CASE("limits: push subscriptions per user are capped and test pushes rate-l
   for (std::string line; std::getline(keys, line);)
     if (auto eq = line.find('='); eq != std::string::npos && !line.starts_with("#"))
       env[line.substr(0, eq)] = line.substr(eq + 1);
-  ServerProcess server(db.url(), env);
+  Server server(db.url(), env);
   // RFC 8291's example receiver keys: a valid P-256 point and a 16-byte secret.
   auto subscription = [](int n) {
     return json{{"endpoint", "http://127.0.0.1:9/push/" + std::to_string(n)},
@@ -339,7 +341,7 @@ TEST_CASE("limits: slow and half-open handshakes time out and do not keep others
     rlimit low = original;
     low.rlim_cur = std::min<rlim_t>(1024, original.rlim_max);
     ::setrlimit(RLIMIT_NOFILE, &low);
-    std::optional<ServerProcess> server;
+    std::optional<Server> server;
     try {
       server.emplace(db.url(), std::map<std::string, std::string>{{"OCPP_HANDSHAKE_TIMEOUT", "30"}, {"LOG_LEVEL", "warn"}});
     } catch (...) {
@@ -363,7 +365,7 @@ TEST_CASE("limits: slow and half-open handshakes time out and do not keep others
     CHECK_FALSE(silent.back().closed_by_peer(0));
   }
   SUBCASE("they are closed after OCPP_HANDSHAKE_TIMEOUT while a station connects") {
-    ServerProcess server(db.url(), {{"OCPP_HANDSHAKE_TIMEOUT", "1"}, {"API_IDLE_TIMEOUT", "1"}});
+    Server server(db.url(), {{"OCPP_HANDSHAKE_TIMEOUT", "1"}, {"API_IDLE_TIMEOUT", "1"}});
     RawSocket half_open(server.port());                 // says nothing at all
     RawSocket slow(server.port());                      // sends its request one byte at a time
     RawSocket slow_rest(server.rest_port());            // a REST request head that never ends
@@ -390,7 +392,7 @@ TEST_CASE("limits: slow and half-open handshakes time out and do not keep others
 TEST_CASE("limits: an offline transition that cannot be stored is retried until it is") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url(), {{"OCPP_OFFLINE_TIMEOUT", "2"},
+  Server server(db.url(), {{"OCPP_OFFLINE_TIMEOUT", "2"},
                                   {"OCPP_LAST_SEEN_FLUSH_MS", "100"},
                                   {"DB_CONNECT_TIMEOUT_MS", "1000"}});
   WsClient cp(server.port(), "/ocpp/CP1");

@@ -6,12 +6,15 @@
 #include <thread>
 
 #include "db/testing.hpp"
+#include "evp/testing/process.hpp"
+#include "evp/testing/server.hpp"
 #include "support/db_outage.hpp"
-#include "support/server_process.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
 using evp::db::testing::TempDatabase;
+using evp::testing::run_shell;
+using evp::testing::Server;
 using nlohmann::json;
 
 namespace {
@@ -27,7 +30,7 @@ json start_tx(int meter, const std::string& timestamp) {
 TEST_CASE("replay: a station that reboots and reuses message ids gets answers to its new CALLs") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   json first_tx;
   {
     WsClient cp(server.port(), "/ocpp/CP1");
@@ -70,7 +73,7 @@ TEST_CASE("replay: a station that reboots and reuses message ids gets answers to
 TEST_CASE("replay: an InternalError is not the permanent answer") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url(), {{"DB_CONNECT_TIMEOUT_MS", "1000"}});
+  Server server(db.url(), {{"DB_CONNECT_TIMEOUT_MS", "1000"}});
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   REQUIRE(cp.call("1", "BootNotification", kBoot)[0] == 3);
@@ -96,7 +99,7 @@ TEST_CASE("replay: an InternalError is not the permanent answer") {
 TEST_CASE("replay: 10,000 bad frames on one connection are each answered and the connection lives on") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url(), {{"LOG_LEVEL", "error"}});
+  Server server(db.url(), {{"LOG_LEVEL", "error"}});
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   // Every kind of bad frame, most of them with the same message id: each must get its own

@@ -1,4 +1,6 @@
 // The real `evpower serve` over real sockets against a fresh PostgreSQL database.
+#include "evp/testing/server.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -7,11 +9,13 @@
 #include <thread>
 
 #include "db/testing.hpp"
-#include "support/server_process.hpp"
+#include "evp/testing/process.hpp"
 #include "support/ws_client.hpp"
 
 using namespace evp::itest;
 using evp::db::testing::TempDatabase;
+using evp::testing::run_shell;
+using evp::testing::Server;
 using nlohmann::json;
 
 namespace {
@@ -33,7 +37,7 @@ bool wait_for(const TempDatabase& db, const std::string& sql, const std::string&
 TEST_CASE("server: a known station boots over ws with subprotocol ocpp1.6") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   CHECK(cp.selected_subprotocol() == "ocpp1.6");
@@ -49,7 +53,7 @@ TEST_CASE("server: handshake refusals") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
   db.exec("INSERT INTO stations (id, registration_status) VALUES ('BAD', 'Rejected')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   SUBCASE("unknown station: 404") {
     WsClient cp(server.port(), "/ocpp/NOPE");
     CHECK_FALSE(cp.connected());
@@ -79,7 +83,7 @@ TEST_CASE("server: handshake refusals") {
 
 TEST_CASE("server: auto-registration") {
   TempDatabase db;
-  ServerProcess server(db.url(), {{"OCPP_AUTO_REGISTER", "pending"}});
+  Server server(db.url(), {{"OCPP_AUTO_REGISTER", "pending"}});
   WsClient cp(server.port(), "/ocpp/NEW%2D1");
   REQUIRE(cp.connected());
   CHECK(db.scalar("SELECT registration_status FROM stations WHERE id = 'NEW-1'") == "Pending");
@@ -88,7 +92,7 @@ TEST_CASE("server: auto-registration") {
 TEST_CASE("server: HTTP Basic auth checked against the stored hash") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id, password_hash) VALUES ('CP1', crypt('s3cret-key-16chars', gen_salt('bf', 4)))");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient none(server.port(), "/ocpp/CP1");
   CHECK(none.http_status() == 401);
   WsClient wrong(server.port(), "/ocpp/CP1", {.user = "CP1", .password = "wrong"});
@@ -110,7 +114,7 @@ TEST_CASE("server: wss with a self-signed certificate and Basic auth") {
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost"
       " -addext subjectAltName=IP:127.0.0.1 -keyout " +
       key + " -out " + cert + " 2>/dev/null");
-  ServerProcess server(db.url(), {{"OCPP_TLS_CERT_FILE", cert}, {"OCPP_TLS_KEY_FILE", key}});
+  Server server(db.url(), {{"OCPP_TLS_CERT_FILE", cert}, {"OCPP_TLS_KEY_FILE", key}});
   REQUIRE(server.tls_port() != 0);
   WsClient cp(server.tls_port(), "/ocpp/CP1",
               {.user = "CP1", .password = "tls-password-0001", .tls = true, .ca_file = cert});
@@ -126,7 +130,7 @@ TEST_CASE("server: wss with a self-signed certificate and Basic auth") {
 TEST_CASE("server: bad frames are answered and the connection keeps working") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   auto next = [&] {
@@ -165,7 +169,7 @@ TEST_CASE("server: bad frames are answered and the connection keeps working") {
 TEST_CASE("server: a repeated message id gets the same answer once more") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   auto first = cp.call("same-id", "Heartbeat", json::object());
@@ -181,7 +185,7 @@ TEST_CASE("server: a repeated message id gets the same answer once more") {
 TEST_CASE("server: a reconnect replaces the old connection") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient old_conn(server.port(), "/ocpp/CP1");
   REQUIRE(old_conn.connected());
   WsClient new_conn(server.port(), "/ocpp/CP1");
@@ -194,7 +198,7 @@ TEST_CASE("server: a reconnect replaces the old connection") {
 TEST_CASE("server: a silent station goes offline after OCPP_OFFLINE_TIMEOUT and a message brings it back") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url(), {{"OCPP_OFFLINE_TIMEOUT", "2"}, {"OCPP_LAST_SEEN_FLUSH_MS", "100"}});
+  Server server(db.url(), {{"OCPP_OFFLINE_TIMEOUT", "2"}, {"OCPP_LAST_SEEN_FLUSH_MS", "100"}});
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   REQUIRE(cp.call("h1", "Heartbeat", json::object())[0] == 3);
@@ -212,7 +216,7 @@ TEST_CASE("server: a silent station goes offline after OCPP_OFFLINE_TIMEOUT and 
 TEST_CASE("server: SIGTERM closes stations with 1001 and exits 0") {
   TempDatabase db;
   db.exec("INSERT INTO stations (id) VALUES ('CP1')");
-  ServerProcess server(db.url());
+  Server server(db.url());
   WsClient cp(server.port(), "/ocpp/CP1");
   REQUIRE(cp.connected());
   CHECK(server.stop() == 0);

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "charging/charging.hpp"
-#include "db/run.hpp"
 #include "db/testing.hpp"
+#include "evp/testing/run.hpp"
 #include "handlers/handlers.hpp"
 #include "push/service.hpp"
 
@@ -25,7 +25,7 @@ inline constexpr const char* kOwner = "11111111-1111-4111-8111-111111111111";
 inline constexpr const char* kClient = "22222222-2222-4222-8222-222222222222";
 inline constexpr const char* kStation = "CP-1";
 
-using db::testing::run;
+using evp::testing::run;
 
 struct Fixture {
   db::testing::TempDatabase tdb;

@@ -2,10 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
+#include "evp/testing/run.hpp"
 #include "push/service.hpp"
 
 namespace asio = boost::asio;
@@ -59,9 +58,7 @@ namespace {
 std::string check(const std::string& url, bool allow_insecure) {
   asio::io_context io;
   evp::common::Resolver resolver(io.get_executor(), {});
-  auto future = asio::co_spawn(io, evp::push::check_endpoint(resolver, url, allow_insecure), asio::use_future);
-  io.run();
-  return future.get();
+  return evp::testing::run_until_idle(io, evp::push::check_endpoint(resolver, url, allow_insecure));
 }
 }  // namespace
 

@@ -1,21 +1,23 @@
 #pragma once
-// Test support: runs the real push receiver simulator (evp-push-receiver) as a subprocess
-// on free ports and talks to its control API with curl (tests only; blocking is fine).
-#include <sys/types.h>
-
+// Test support: the real push receiver simulator (evp-push-receiver, started by
+// evp::testing::Receiver) on free ports, and its control API through curl (tests only;
+// blocking is fine).
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "evp/testing/receiver.hpp"
 
 namespace evp::push::testing {
 
 class Receiver {
  public:
-  explicit Receiver(const std::string& extra_flags = "");
-  ~Receiver();
+  /// `extra_flags`: further receiver flags (e.g. {"--keep-messages", "10"}).
+  explicit Receiver(std::vector<std::string> extra_flags = {});
 
-  const std::string& cert() const { return cert_; }
-  int tls_port() const { return tls_port_; }
-  int http_port() const { return http_port_; }
+  const std::string& cert() const { return process_.cert(); }
+  int tls_port() const { return process_.tls_port(); }
+  int http_port() const { return process_.http_port(); }
 
   /// N fresh subscriptions (browser PushSubscription JSON objects).
   nlohmann::json subscribe(int n);
@@ -27,9 +29,7 @@ class Receiver {
   long responses(int status);
 
  private:
-  std::string dir_, cert_;
-  pid_t pid_ = -1;
-  int tls_port_ = 0, http_port_ = 0;
+  evp::testing::Receiver process_;
 };
 
 /// Subscription id (the last path segment of the endpoint).

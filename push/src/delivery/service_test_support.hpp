@@ -1,19 +1,18 @@
 #pragma once
 // Shared set-up for the Service tests: a fresh database, a Pool on a private io_context,
 // helpers to run coroutines to completion and to wait for the outbox to settle.
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
-#include <future>
 #include <memory>
+#include <source_location>
 #include <stdexcept>
 
 #include "db/db.hpp"
 #include "db/testing.hpp"
 #include "delivery/receiver_fixture.hpp"
+#include "evp/testing/run.hpp"
 #include "push/service.hpp"
 
 namespace evp::push::testing {
@@ -34,15 +33,11 @@ class ServiceEnv {
   db::Pool& pool() { return *pool_; }
   db::testing::TempDatabase& db() { return tdb_; }
 
-  /// Runs the io_context (and whatever else is on it, e.g. dispatchers) until `a` completes.
+  /// Runs the io_context (and whatever else is on it, e.g. dispatchers) until `a` completes
+  /// (evp::testing::run: a hang fails with a message).
   template <class T>
-  T run(asio::awaitable<T> a) {
-    auto future = asio::co_spawn(io_, std::move(a), asio::use_future);
-    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-      if (io_.stopped()) io_.restart();  // it stops whenever it runs out of work
-      io_.run_one_for(std::chrono::milliseconds(50));
-    }
-    return future.get();
+  T run(asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+    return evp::testing::run(io_, std::move(a), evp::testing::kDefaultDeadline, {}, where);
   }
 
   /// Base config against a local receiver (loopback allowed, its certificate trusted).

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "evp/testing/run.hpp"
 #include "fake_central_system.hpp"
 #include "simulators/charge_point.hpp"
 
@@ -15,7 +16,6 @@ using evp::sim::ChargePoint;
 using evp::sim::ChargePointOptions;
 using evp::sim::Json;
 using evp::sim::test::FakeCentralSystem;
-using evp::sim::test::run_coroutine;
 using namespace std::chrono_literals;
 
 namespace {
@@ -52,7 +52,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 TEST_CASE("charge point: a complete local session") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     CHECK(cp.negotiated_subprotocol() == "ocpp1.6");
@@ -93,7 +93,7 @@ TEST_CASE("charge point: Basic auth and subprotocol are enforced at connect") {
   asio::io_context io;
   FakeCentralSystem cs(io);
   cs.password = "secret";
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     auto wrong = options_for(cs);
     wrong.password = "nope";
     ChargePoint bad(io.get_executor(), wrong);
@@ -130,7 +130,7 @@ TEST_CASE("charge point: at most one CALL outstanding, the rest queue") {
   asio::io_context io;
   FakeCentralSystem cs(io);
   cs.answer_delay_ms = 20;
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     int done = 0;
@@ -154,7 +154,7 @@ TEST_CASE("charge point: CALLERROR and timeout surface as exceptions") {
   asio::io_context io;
   FakeCentralSystem cs(io);
   cs.ignore = {"Heartbeat"};
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     auto o = options_for(cs);
     o.call_timeout = 200ms;
     ChargePoint cp(io.get_executor(), o);
@@ -185,7 +185,7 @@ TEST_CASE("charge point: CALLERROR and timeout surface as exceptions") {
 TEST_CASE("charge point: raw frames return the server's raw reply") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     auto reply = co_await cp.send_raw("this is not json", 2s);
@@ -202,7 +202,7 @@ TEST_CASE("charge point: raw frames return the server's raw reply") {
 TEST_CASE("charge point: RemoteStart and RemoteStop drive a transaction like a station") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     co_await cp.boot();
@@ -240,7 +240,7 @@ TEST_CASE("charge point: RemoteStart and RemoteStop drive a transaction like a s
 TEST_CASE("charge point: configuration, trigger, data transfer and unknown actions") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     auto get = co_await cs.call("GetConfiguration", j(R"({"key": ["HeartbeatInterval", "Bogus"]})"));
@@ -278,7 +278,7 @@ TEST_CASE("charge point: configuration, trigger, data transfer and unknown actio
 TEST_CASE("charge point: Reset reconnects and boots again") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     co_await cp.boot();
@@ -303,7 +303,7 @@ TEST_CASE("charge point: Reset reconnects and boots again") {
 TEST_CASE("charge point: a silent station neither answers pings nor sends") {
   asio::io_context io;
   FakeCentralSystem cs(io);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
     ChargePoint cp(io.get_executor(), options_for(cs));
     co_await cp.connect();
     co_await cp.boot();

@@ -234,19 +234,4 @@ asio::awaitable<bool> FakeCentralSystem::wait_for(std::string action, std::size_
   co_return false;
 }
 
-void run_coroutine(asio::io_context& io, asio::awaitable<void> body) {
-  std::exception_ptr error;
-  bool done = false;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  // Bounded: a hung test fails instead of blocking ctest forever.
-  io.restart();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(100));
-  if (!done) throw std::runtime_error("test coroutine did not finish within 60 s");
-  if (error) std::rethrow_exception(error);
-}
-
 }  // namespace evp::sim::test

@@ -57,7 +57,4 @@ class FakeCentralSystem {
   std::shared_ptr<State> state_;
 };
 
-/// Runs `body` as a coroutine on `io` until it finishes; rethrows its exception.
-void run_coroutine(boost::asio::io_context& io, boost::asio::awaitable<void> body);
-
 }  // namespace evp::sim::test

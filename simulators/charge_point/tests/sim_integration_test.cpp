@@ -9,32 +9,49 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
+#include <source_location>
 
-#include "server_process.hpp"
+#include "db/testing.hpp"
+#include "evp/testing/run.hpp"
+#include "evp/testing/server.hpp"
 #include "simulators/charge_point.hpp"
 
 namespace asio = boost::asio;
 using evp::sim::ChargePoint;
 using evp::sim::ChargePointOptions;
 using evp::sim::Json;
-using evp::sim::test::ServerProcess;
+using evp::testing::Server;
 using namespace std::chrono_literals;
 
 namespace {
 
+// A scratch database migrated by `evpower migrate` and the server with auto-registration on
+// and push off, on free loopback ports.
+struct SimServer {
+  evp::db::testing::TempDatabase db{evp::db::testing::TempDatabase::Options{.migrate = false}};
+  Server server{evp::testing::ServerOptions{.database_url = db.url(),
+                                            .env = {{"OCPP_AUTO_REGISTER", "accept"}},
+                                            .log_level = "info",
+                                            .evp_env = "development",
+                                            .jwt_secret = "sim-integration-test-secret-0123456789abcdef",
+                                            .db_pool_size = 0,
+                                            .tls_port = false,
+                                            .migrate = true}};
+};
+
 // One server for the whole executable: starting it and migrating a database is the slow part.
-ServerProcess& server() {
-  static std::unique_ptr<ServerProcess> instance;
+Server& server() {
+  static std::unique_ptr<SimServer> instance;
   if (!instance) {
     std::string why;
-    if (!ServerProcess::available(why)) {
+    if (!Server::available(why)) {
       std::printf("cannot run: %s\n", why.c_str());
       std::fflush(stdout);
       std::_Exit(77);
     }
-    instance = std::make_unique<ServerProcess>();
+    instance = std::make_unique<SimServer>();
   }
-  return *instance;
+  return instance->server;
 }
 
 ChargePointOptions station(const std::string& id) {
@@ -45,12 +62,10 @@ ChargePointOptions station(const std::string& id) {
   return o;
 }
 
-void run(asio::awaitable<void> body) {
+// A scenario against the real server; a hang fails with a message naming the test's line.
+void run(asio::awaitable<void> body, std::source_location where = std::source_location::current()) {
   asio::io_context io;
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) { error = e; });
-  io.run_for(120s);
-  if (error) std::rethrow_exception(error);
+  evp::testing::run(io, std::move(body), 120s, "the simulator scenario", where);
 }
 
 Json j(const char* text) { return Json::parse(text); }

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -24,17 +23,7 @@ std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-std::optional<std::uint16_t> port_after(const std::string& text, const std::string& prefix) {
-  std::regex re(prefix + R"(([0-9]+))");
-  std::smatch m;
-  if (!std::regex_search(text, m, re)) return std::nullopt;
-  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-}
-
 }  // namespace
-
-std::string server_binary() { return env_or("EVP_SERVER_BINARY", EVP_E2E_SERVER_BINARY); }
-std::string receiver_binary() { return env_or("EVP_PUSH_RECEIVER_BINARY", EVP_E2E_RECEIVER_BINARY); }
 
 std::string random_uuid() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -77,6 +66,9 @@ Stack::Stack(StackOptions options) {
   db_ = std::make_unique<db::testing::TempDatabase>(db::testing::TempDatabase::Options{.migrate = false});
   if (options.async_commit) db_->exec("ALTER DATABASE " + db_->name() + " SET synchronous_commit = off");
 
+  // The whole environment, also for the commands run before the server (migrate,
+  // vapid-keygen); evp::testing::Server adds nothing to it but DB_POOL_SIZE, left at the
+  // server's default here.
   env_ = {{"DATABASE_URL", db_->url()},
           {"EVP_ENV", "test"},
           {"EVP_MIGRATIONS_DIR", db::testing::TempDatabase::default_migrations_dir()},
@@ -95,8 +87,10 @@ Stack::Stack(StackOptions options) {
   if (mrc != 0) throw std::runtime_error("evpower migrate failed (" + std::to_string(mrc) + "): " + mout);
 
   if (options.push) {
-    receiver_args_ = options.receiver_args;
-    start_receiver();
+    // Subscriptions and the TLS identity survive restart_receiver() (--state-file).
+    receiver_ = std::make_unique<testing::Receiver>(
+        testing::ReceiverOptions{.dir = dir_, .state_file = true, .args = options.receiver_args});
+    connect_receiver();
 
     auto [krc, keys] = run_command({server_binary(), "vapid-keygen"}, env_, dir_);
     if (krc != 0) throw std::runtime_error("evpower vapid-keygen failed: " + keys);
@@ -108,52 +102,32 @@ Stack::Stack(StackOptions options) {
     if (!env_.contains("VAPID_PRIVATE_KEY") || !env_.contains("VAPID_PUBLIC_KEY"))
       throw std::runtime_error("vapid-keygen printed no key pair: " + keys);
     env_["VAPID_SUBJECT"] = "mailto:e2e@evpower.kg";
-    env_["PUSH_CA_FILE"] = dir_ + "/receiver.pem";
+    env_["PUSH_CA_FILE"] = receiver_->cert();
     env_["PUSH_ALLOW_INSECURE_ENDPOINTS"] = "true";
   }
   // The ports are picked at the first start and kept for restarts: the dispatcher's
   // instance name must not change with them.
   env_["PUSH_INSTANCE_NAME"] = "e2e:" + db_->name();
   for (auto& [k, v] : options.env) env_[k] = v;
-  start_server();
+  // EVP_E2E_SERVER_WRAPPER="/usr/bin/gdb -batch -ex run -ex bt --args" runs the server under
+  // a debugger (words separated by spaces; the first must be a path).
+  std::vector<std::string> wrapper;
+  std::istringstream words(env_or("EVP_E2E_SERVER_WRAPPER", ""));
+  for (std::string word; words >> word;) wrapper.push_back(word);
+  server_ = std::make_unique<testing::Server>(testing::ServerOptions{.database_url = db_->url(),
+                                                                     .env = env_,
+                                                                     .log_level = options.log_level,
+                                                                     .jwt_secret = kJwtSecret,
+                                                                     .push = options.push,
+                                                                     .db_pool_size = 0,
+                                                                     .dir = dir_,
+                                                                     .wrapper = std::move(wrapper)});
+  connect_api();
 }
 
-void Stack::start_receiver() {
-  const std::string cert = dir_ + "/receiver.pem", ready = dir_ + "/receiver.json";
-  std::filesystem::remove(ready);
-  // The first start picks free ports; a restart takes the same ones again, with the
-  // subscriptions and TLS identity of the state file.
-  std::vector<std::string> argv{receiver_binary(),
-                                "--host",
-                                "127.0.0.1",
-                                "--port",
-                                std::to_string(receiver_tls_port_),
-                                "--http-port",
-                                std::to_string(receiver_http_port_),
-                                "--cert-out",
-                                cert,
-                                "--ready-file",
-                                ready,
-                                "--state-file",
-                                dir_ + "/receiver-state.jsonl",
-                                "--log-level",
-                                "info"};
-  argv.insert(argv.end(), receiver_args_.begin(), receiver_args_.end());
-  ++receiver_starts_;
-  receiver_ = std::make_unique<ChildProcess>(
-      receiver_starts_ == 1 ? "receiver" : "receiver-" + std::to_string(receiver_starts_), std::move(argv), EnvMap{},
-      dir_);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  Json info;
-  while (!(info = Json::parse(read_file(ready), nullptr, false)).is_object()) {
-    if (!receiver_->running() || std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("push receiver not ready: " + receiver_->log_tail());
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  receiver_tls_port_ = info.at("tls_port").get<std::uint16_t>();
-  receiver_http_port_ = info.at("http_port").get<std::uint16_t>();
+void Stack::connect_receiver() {
   loop_->run([this]() -> asio::awaitable<void> {
-    receiver_http_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", receiver_http_port_);
+    receiver_http_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", receiver_->http_port());
     co_return;
   }());
 }
@@ -161,34 +135,12 @@ void Stack::start_receiver() {
 int Stack::kill_receiver() { return receiver_->kill_now(); }
 
 void Stack::restart_receiver() {
-  if (receiver_ && receiver_->running()) throw std::runtime_error("restart_receiver: the receiver is still running");
-  start_receiver();
+  receiver_->restart();
+  connect_receiver();
 }
 
-void Stack::start_server() {
-  // EVP_E2E_SERVER_WRAPPER="/usr/bin/gdb -batch -ex run -ex bt --args" runs the server under
-  // a debugger (words separated by spaces; the first must be a path).
-  std::vector<std::string> argv;
-  std::istringstream wrapper(env_or("EVP_E2E_SERVER_WRAPPER", ""));
-  for (std::string word; wrapper >> word;) argv.push_back(word);
-  argv.push_back(server_binary());
-  argv.push_back("serve");
-  ++server_starts_;
-  server_ = std::make_unique<ChildProcess>(server_starts_ == 1 ? "server" : "server-" + std::to_string(server_starts_),
-                                           std::move(argv), env_, dir_);
-  using Ports = std::pair<std::uint16_t, std::uint16_t>;
-  auto ports = server_->wait_stdout<Ports>(
-      [](const std::string& out) -> std::optional<Ports> {
-        auto ocpp = port_after(out, R"(OCPP: ws://127\.0\.0\.1:)");
-        auto rest = port_after(out, R"(REST: http://127\.0\.0\.1:)");
-        if (!ocpp || !rest) return std::nullopt;
-        return Ports{*ocpp, *rest};
-      },
-      std::chrono::seconds(60));
-  ocpp_port_ = ports.first;
-  rest_port_ = ports.second;
-  env_["OCPP_PORT"] = std::to_string(ocpp_port_);
-  env_["API_PORT"] = std::to_string(rest_port_);
+void Stack::connect_api() {
+  rest_port_ = server_->rest_port();
   loop_->run([this]() -> asio::awaitable<void> {
     api_ = std::make_unique<HttpClient>(loop_->executor(), "127.0.0.1", rest_port_);
     co_return;
@@ -198,8 +150,8 @@ void Stack::start_server() {
 int Stack::kill_server() { return server_->kill_now(); }
 
 void Stack::restart_server() {
-  if (server_ && server_->running()) throw std::runtime_error("restart_server: the server is still running");
-  start_server();
+  server_->restart();
+  connect_api();
 }
 
 std::string Stack::metrics() {
@@ -234,7 +186,7 @@ Stack::~Stack() {
   }
 }
 
-std::string Stack::ocpp_url() const { return "ws://127.0.0.1:" + std::to_string(ocpp_port_) + "/ocpp"; }
+std::string Stack::ocpp_url() const { return server_->ocpp_url(); }
 
 std::string Stack::logs() const {
   std::string s = "server log (" + dir_ + "):\n" + (server_ ? server_->log_tail() : std::string());
@@ -263,16 +215,12 @@ std::string Stack::add_location(const std::string& owner_id, const std::string& 
 
 void Stack::add_station(const std::string& id, const std::string& display_name, const std::string& price,
                         const std::string& location_id) {
-  auto [rc, out] = run_command(
-      {server_binary(), "station", "add", id, "--name", display_name, "--price", price, "--location", location_id},
-      env_, dir_);
+  auto [rc, out] =
+      server_->cli({"station", "add", id, "--name", display_name, "--price", price, "--location", location_id});
   if (rc != 0) throw std::runtime_error("evpower station add " + id + " failed: " + out);
 }
 
-std::pair<int, std::string> Stack::cli(std::vector<std::string> args) {
-  args.insert(args.begin(), server_binary());
-  return run_command(std::move(args), env_, dir_);
-}
+std::pair<int, std::string> Stack::cli(std::vector<std::string> args) { return server_->cli(std::move(args)); }
 
 std::string Stack::token(const std::string& user_id) const { return hs256_jwt(kJwtSecret, user_claims(user_id)); }
 

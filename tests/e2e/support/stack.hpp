@@ -12,13 +12,18 @@
 #include <vector>
 
 #include "db/testing.hpp"
+#include "evp/testing/receiver.hpp"
+#include "evp/testing/run.hpp"
+#include "evp/testing/server.hpp"
 #include "http_client.hpp"
-#include "loop.hpp"
-#include "process.hpp"
 
 namespace evp::e2e {
 
 using Json = nlohmann::json;
+using testing::EnvMap;
+using testing::Loop;
+using testing::run_command;
+using testing::server_binary;
 
 struct StackOptions {
   /// Added to (and overriding) the server's environment.
@@ -33,10 +38,6 @@ struct StackOptions {
   /// Extra arguments for the push receiver (e.g. "--keep-messages", "100000", "--quiet").
   std::vector<std::string> receiver_args;
 };
-
-/// Paths of the binaries under test (compiled in by CMake; overridable by environment).
-std::string server_binary();
-std::string receiver_binary();
 
 std::string random_uuid();
 /// 'text' as an SQL literal.
@@ -56,7 +57,7 @@ class Stack {
   const db::testing::TempDatabase& db() const { return *db_; }
   std::string ocpp_url() const;  ///< ws://127.0.0.1:PORT/ocpp (the simulator appends /<id>)
   std::uint16_t rest_port() const { return rest_port_; }
-  ChildProcess& server() { return *server_; }
+  testing::Server& server() { return *server_; }
   /// A crash: SIGKILL to the server, nothing of its shutdown runs. Returns its exit status.
   int kill_server();
   /// Starts `evpower serve` again with the same environment and the same ports (stations
@@ -109,19 +110,17 @@ class Stack {
   std::string undelivered(const std::string& event_type) const;
 
  private:
-  void start_server();
-  void start_receiver();
+  void connect_api();
+  void connect_receiver();
 
   std::string dir_;
-  int server_starts_ = 0, receiver_starts_ = 0;
-  std::vector<std::string> receiver_args_;
-  std::uint16_t receiver_tls_port_ = 0;
   std::unique_ptr<Loop> loop_;
   std::unique_ptr<db::testing::TempDatabase> db_;
-  std::unique_ptr<ChildProcess> receiver_, server_;
+  std::unique_ptr<testing::Receiver> receiver_;
+  std::unique_ptr<testing::Server> server_;
   std::unique_ptr<HttpClient> api_, receiver_http_;
   EnvMap env_;
-  std::uint16_t ocpp_port_ = 0, rest_port_ = 0, receiver_http_port_ = 0;
+  std::uint16_t rest_port_ = 0;
 };
 
 /// Polls `done` (every 50 ms) until it returns true or `limit` passes; returns the last

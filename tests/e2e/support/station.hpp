@@ -11,10 +11,12 @@
 #include <optional>
 #include <string>
 
-#include "loop.hpp"
+#include "evp/testing/run.hpp"
 #include "simulators/charge_point.hpp"
 
 namespace evp::e2e {
+
+using testing::Loop;
 
 class Station {
  public:

@@ -1,13 +1,13 @@
 #include "support/db_outage.hpp"
 
-#include "support/server_process.hpp"
+#include "evp/testing/process.hpp"
 
 namespace evp::itest {
 
 namespace {
 void admin_sql(const std::string& sql) {
-  run_shell("psql -X -q -v ON_ERROR_STOP=1 '" + evp::db::testing::TempDatabase::admin_url() + "' -c \"" + sql +
-            "\" >/dev/null");
+  evp::testing::run_shell("psql -X -q -v ON_ERROR_STOP=1 '" + evp::db::testing::TempDatabase::admin_url() + "' -c \"" +
+                          sql + "\" >/dev/null");
 }
 }  // namespace
 

@@ -1,7 +1,7 @@
 #pragma once
-// Child processes of the end-to-end tests: the server and the push receiver run as the
-// real binaries, with stdout and stderr in files under the test's scratch directory, and
-// are stopped by their pid (SIGTERM, then SIGKILL after a grace period).
+/// Test support: child processes (the server, the push receiver, commands) run as the real
+/// binaries, with stdout and stderr in files under the test's scratch directory, and are
+/// stopped by their pid (SIGTERM, then SIGKILL after a grace period).
 #include <sys/types.h>
 
 #include <chrono>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace evp::e2e {
+namespace evp::testing {
 
 using EnvMap = std::map<std::string, std::string>;
 
@@ -50,9 +50,15 @@ class ChildProcess {
   std::optional<int> exit_status_;
 };
 
-/// Runs a command to completion (limit 60 s) and returns {exit status, stdout}.
+/// Runs a command to completion (SIGKILL after 60 s) and returns {exit status, stdout}; when
+/// it fails, the end of its stderr is appended to the text.
 std::pair<int, std::string> run_command(std::vector<std::string> argv, const EnvMap& env, const std::string& dir);
 
+/// Runs `command` with /bin/sh (output where the test's goes); throws std::runtime_error
+/// when it fails (e.g. openssl making a test certificate).
+void run_shell(const std::string& command);
+
+/// The whole file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
 template <class T>
@@ -70,4 +76,4 @@ T ChildProcess::wait_stdout(const std::function<std::optional<T>(const std::stri
   }
 }
 
-}  // namespace evp::e2e
+}  // namespace evp::testing

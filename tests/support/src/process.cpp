@@ -1,4 +1,4 @@
-#include "process.hpp"
+#include "evp/testing/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -14,7 +15,7 @@
 
 extern char** environ;
 
-namespace evp::e2e {
+namespace evp::testing {
 
 namespace {
 
@@ -120,4 +121,8 @@ std::pair<int, std::string> run_command(std::vector<std::string> argv, const Env
   return {status, p.out()};
 }
 
-}  // namespace evp::e2e
+void run_shell(const std::string& command) {
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("command failed: " + command);
+}
+
+}  // namespace evp::testing
