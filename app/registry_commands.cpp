@@ -7,11 +7,13 @@
 //   evpower idtag block <tag>                                  idtag list
 //   evpower operator add <user-id> [--note N]                  operator list
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
 
+#include "charging/charging.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "run_async.hpp"
@@ -148,48 +150,46 @@ int idtag(const common::Env& env, const std::vector<std::string>& args) {
       "idtag block <tag> | idtag list";
   if (args.empty() || (args[0] != "add" && args[0] != "block" && args[0] != "list"))
     throw common::ConfigError("idtag", usage);
+  // The charging module owns id tags: the CLI and the management API change them the same way.
+  auto with_tags = [&](const std::function<asio::awaitable<void>(charging::Service&)>& body) {
+    return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
+      charging::Service tags(co_await asio::this_coro::executor, pool, nullptr, {});
+      try {
+        co_await body(tags);
+      } catch (const charging::Refused& e) {
+        throw common::ConfigError("idtag", e.what());
+      }
+    });
+  };
   if (args[0] == "list")
-    return with_pool(env, [](db::Pool& pool) -> asio::awaitable<void> {
-      auto r = co_await pool.query(
-          "SELECT id_tag, status, coalesce(client_id::text, '-'), "
-          "       coalesce(to_char(expiry_date AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'), "
-          "       coalesce(parent_id_tag, '-') FROM id_tags ORDER BY id_tag");
-      print_rows(r, "id_tag\tstatus\tclient\texpires\tparent");
+    return with_tags([](charging::Service& tags) -> asio::awaitable<void> {
+      std::cout << "id_tag\tstatus\tclient\texpires\tparent\n";
+      for (std::int64_t offset = 0;; offset += 1000) {
+        const auto page = co_await tags.id_tags(1000, offset);
+        for (const auto& t : page)
+          std::cout << t.id_tag << '\t' << charging::to_string(t.status) << '\t' << t.client_id.value_or("-") << '\t'
+                    << t.expiry.value_or("-") << '\t' << t.parent_id_tag.value_or("-") << '\n';
+        if (page.size() < 1000) break;
+      }
     });
   auto p = parse("idtag", args, 1, {"client", "expires", "parent"});
   if (p.positional.size() != 1) throw common::ConfigError("idtag", usage);
-  const std::string tag = p.positional[0];
-  // OCPP 1.6 IdToken: CiString20Type.
-  if (tag.empty() || tag.size() > 20) throw common::ConfigError("idtag", "the tag must be 1 to 20 characters");
+  charging::IdTagUpdate update;
+  update.id_tag = p.positional[0];
   if (args[0] == "block") {
     if (!p.options.empty()) throw common::ConfigError("idtag", usage);
-    return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
-      db::Params params = db::params(tag);
-      auto r = co_await pool.query("UPDATE id_tags SET status = 'Blocked' WHERE lower(id_tag) = lower($1)",
-                                   std::move(params));
-      if (r.affected() == 0) throw common::ConfigError("idtag", "no id tag " + tag);
-      std::cout << "id tag " << tag << " blocked\n";
-    });
-  }
-  if (p.has("client")) need_uuid("idtag", "--client", p.options["client"]);
-  if (p.has("parent") && (p.options["parent"].empty() || p.options["parent"].size() > 20))
-    throw common::ConfigError("idtag", "--parent must be 1 to 20 characters");
-  return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
-    if (p.has("client")) {
-      db::Params check = db::params(p.options["client"]);
-      auto known = co_await pool.query("SELECT count(*) FROM clients WHERE id = $1::uuid", std::move(check));
-      if (known.get_int(0, 0) == 0) throw common::ConfigError("idtag", "no client " + p.options["client"]);
-    }
+    update.status = charging::TagStatus::Blocked;
+    update.create = false;
+  } else {
     // Adding a tag again accepts it again (unblocks) and changes what was given.
-    db::Params params = db::params(tag, p.opt("client"), p.opt("expires"), p.opt("parent"));
-    co_await pool.query(
-        "INSERT INTO id_tags (id_tag, client_id, status, expiry_date, parent_id_tag) "
-        "VALUES ($1, $2::uuid, 'Accepted', $3::timestamptz, $4) "
-        "ON CONFLICT (lower(id_tag)) DO UPDATE SET status = 'Accepted', "
-        "  client_id = coalesce($2::uuid, id_tags.client_id), expiry_date = coalesce($3::timestamptz, id_tags.expiry_date), "
-        "  parent_id_tag = coalesce($4, id_tags.parent_id_tag)",
-        std::move(params));
-    std::cout << "id tag " << tag << " accepted\n";
+    if (p.has("client")) need_uuid("idtag", "--client", p.options["client"]);
+    update.client_id = p.opt("client");
+    update.expiry = p.opt("expires");
+    update.parent_id_tag = p.opt("parent");
+  }
+  return with_tags([&](charging::Service& tags) -> asio::awaitable<void> {
+    const auto saved = co_await tags.save_id_tag(update);
+    std::cout << "id tag " << saved.id_tag << (args[0] == "block" ? " blocked\n" : " accepted\n");
   });
 }
 

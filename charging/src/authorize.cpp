@@ -25,10 +25,7 @@ asio::awaitable<Authorization> lookup_tag(db::Connection& c, std::string_view id
   Authorization out;
   if (r.empty()) co_return out;  // unknown tag: Invalid
   const std::string_view stored = r.get(0, 0);
-  out.status = stored == "Accepted" ? TagStatus::Accepted
-               : stored == "Blocked" ? TagStatus::Blocked
-               : stored == "Expired" ? TagStatus::Expired
-                                     : TagStatus::Invalid;
+  out.status = tag_status_of(stored);
   if (!r.is_null(0, 1)) out.expiry = common::parse_datetime(r.get(0, 1));
   out.parent_id_tag = r.opt(0, 2);
   out.client_id = r.opt(0, 3);

@@ -13,6 +13,14 @@ namespace evp::charging {
 /// RFC 3339 text in UTC as SQL selects it: to_char(<col> AT TIME ZONE 'UTC', kUtcFormat).
 inline constexpr const char* kUtcFormat = "YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"";
 
+/// id_tags.status as stored ('Accepted', 'Blocked', 'Expired', anything else Invalid).
+inline TagStatus tag_status_of(std::string_view stored) {
+  return stored == "Accepted"  ? TagStatus::Accepted
+         : stored == "Blocked" ? TagStatus::Blocked
+         : stored == "Expired" ? TagStatus::Expired
+                               : TagStatus::Invalid;
+}
+
 struct Service::Impl {
   Impl(asio::any_io_executor ex, db::Pool& p, push::Service* ps, Config c)
       : executor(ex), pool(p), push(ps), config(std::move(c)), sweep_timer(ex), idle(ex) {}

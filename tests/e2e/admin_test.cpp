@@ -145,4 +145,77 @@ TEST_CASE("management API: operators only; every station live; calls reach the s
     CHECK(page[0].value("action", "") == "ReserveNow");
     CHECK(s.get("/api/v1/admin/audit?limit=0", op_token).status == 400);
   }
+
+  SUBCASE("id tags, registration and events") {
+    auto put_tag = [&](const std::string& tag, const Json& body) {
+      return s.put("/api/v1/admin/idtags/" + tag, body, op_token);
+    };
+    // A second station, ADM-2, straight from the simulator: Authorize and BootNotification
+    // as a station sends them.
+    auto cp = std::make_unique<evp::sim::ChargePoint>(s.loop().executor(), station_options(s, "ADM-2"));
+    auto boot = [&] {
+      return s.loop().run([&]() -> boost::asio::awaitable<std::string> {
+        if (!cp->connected()) co_await cp->connect();
+        auto r = co_await cp->boot();
+        co_return r.value("status", "");
+      }());
+    };
+    auto authorize = [&](const std::string& tag) {
+      return s.loop().run([&]() -> boost::asio::awaitable<std::string> {
+        auto r = co_await cp->authorize(tag);
+        co_return r.at("idTagInfo").value("status", "");
+      }());
+    };
+
+    // Registration: Pending until the operator approves it.
+    auto r = s.post("/api/v1/admin/stations/ADM-2/registration", Json{{"status", "Pending"}}, op_token);
+    REQUIRE(r.status == 200);
+    CHECK(boot() == "Pending");
+    r = s.post("/api/v1/admin/stations/ADM-2/registration", Json{{"status", "Accepted"}}, op_token);
+    CHECK(r.json()["data"].value("connected", false));
+    CHECK(boot() == "Accepted");
+    CHECK(s.post("/api/v1/admin/stations/ADM-2/registration", Json{{"status", "Maybe"}}, op_token).status == 400);
+    CHECK(s.post("/api/v1/admin/stations/NOPE/registration", Json{{"status", "Accepted"}}, op_token).status == 404);
+    CHECK(s.post("/api/v1/admin/stations/ADM-2/registration", Json{{"status", "Accepted"}}, driver_token).status ==
+          403);
+
+    // A card: unknown, added for the driver, blocked, accepted again.
+    CHECK(authorize("CARD-77") == "Invalid");
+    r = put_tag("CARD-77", Json{{"client_id", driver}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["data"].value("status", "") == "Accepted");
+    CHECK(r.json()["data"].value("client_id", "") == driver);
+    CHECK(authorize("card-77") == "Accepted");  // idTag is case-insensitive
+    CHECK(put_tag("CARD-77", Json{{"status", "Blocked"}}).status == 200);
+    CHECK(authorize("CARD-77") == "Blocked");
+    r = put_tag("CARD-77", Json{{"status", "Accepted"}, {"expiry_date", "2020-01-01T00:00:00Z"}});
+    CHECK(r.json()["data"].value("expiry_date", "") == "2020-01-01T00:00:00.000Z");
+    CHECK(authorize("CARD-77") == "Expired");  // Accepted, but past its expiry
+    r = put_tag("CARD-77", Json{{"expiry_date", "2099-01-01T00:00:00Z"}, {"parent_id_tag", "FLEET-1"}});
+    CHECK(r.json()["data"].value("client_id", "") == driver);  // kept: not in this body
+    CHECK(authorize("CARD-77") == "Accepted");
+
+    // Refusals change nothing.
+    CHECK(error_code(put_tag("THIS-TAG-IS-LONGER-THAN-20", Json::object())) == "invalid_id_tag");
+    CHECK(error_code(put_tag("CARD-78", Json{{"client_id", random_uuid()}})) == "client_not_found");
+    CHECK(put_tag("CARD-78", Json{{"client_id", "nope"}}).status == 400);
+    CHECK(put_tag("CARD-78", Json{{"status", "ConcurrentTx"}}).status == 400);
+    CHECK(error_code(put_tag("CARD-78", Json{{"expiry_date", "tomorrow"}})) == "invalid_expiry");
+    CHECK(s.db().scalar("SELECT count(*) FROM id_tags WHERE id_tag = 'CARD-78'") == "0");
+
+    const Json list = s.get("/api/v1/admin/idtags?limit=100", op_token).json()["data"];
+    bool listed = false;
+    for (const auto& t : list["items"])
+      if (t.value("id_tag", "") == "CARD-77")
+        listed = t.value("parent_id_tag", "") == "FLEET-1" && t.value("status", "") == "Accepted";
+    CHECK(listed);
+    CHECK(s.get("/api/v1/admin/events", op_token).status == 200);
+    CHECK(s.get("/api/v1/admin/events", driver_token).status == 403);
+
+    s.loop().run([&]() -> boost::asio::awaitable<void> {
+      if (cp->connected()) co_await cp->close();
+      cp.reset();
+    }());
+  }
 }

@@ -183,6 +183,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
     using K = charging::Refused::Kind;
     const auto status = e.kind() == K::NotFound              ? http::status::not_found
                         : e.kind() == K::InsufficientBalance ? http::status::payment_required
+                        : e.kind() == K::Invalid             ? http::status::bad_request
                                                              : http::status::conflict;
     res = error_response(&req, status, e.code(), e.what());
   } catch (const db::Error& e) {

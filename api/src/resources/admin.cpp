@@ -5,10 +5,14 @@
 //                                                  profiles, the body its payload; the answer is
 //                                                  the station's CALLRESULT
 //   GET  /api/v1/admin/audit                       what operators sent, newest first
+//   POST /api/v1/admin/stations/{id}/registration  approve or reject a (Pending) station
+//   GET  /api/v1/admin/idtags, PUT .../idtags/{tag} the RFID cards: add, block, expire, link
+//   GET  /api/v1/admin/events                      session events for review
 // Every call that goes out is in `operator_audit`: written before it is sent, completed with
 // the outcome, so even a crash in between leaves a record of a command that may have arrived.
 #include <spdlog/spdlog.h>
 
+#include "charging/charging.hpp"
 #include "db/db.hpp"
 #include "http/context.hpp"
 #include "ocpp/central_system.hpp"
@@ -171,6 +175,86 @@ awaitable<Reply> audit(Context& ctx) {
   co_return r;
 }
 
+awaitable<Reply> registration(Context& ctx) {
+  auto body = ctx.body();
+  const std::string status = body.str("status", 16);
+  if (status != "Accepted" && status != "Pending" && status != "Rejected")
+    bad_field("status", "must be Accepted, Pending or Rejected");
+  const std::string& id = ctx.param("id");
+  auto res = co_await ctx.svc.pool.query(
+      "UPDATE stations SET registration_status = $2 WHERE id = $1 RETURNING registration_status",
+      db::params(id, status));
+  if (res.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+  // The station hears it at its next BootNotification (a Pending one retries at the
+  // interval it was given; TriggerMessage BootNotification asks for it now).
+  Reply r;
+  r.data = {{"id", id}, {"registration_status", status}, {"connected", ctx.svc.ocpp.is_connected(id)}};
+  co_return r;
+}
+
+nlohmann::json id_tag_json(const charging::IdTagRecord& t) {
+  return {{"id_tag", t.id_tag},
+          {"status", charging::to_string(t.status)},
+          {"client_id", nullable(t.client_id)},
+          {"expiry_date", nullable(t.expiry)},
+          {"parent_id_tag", nullable(t.parent_id_tag)},
+          {"created_at", t.created_at}};
+}
+
+awaitable<Reply> id_tags(Context& ctx) {
+  const Page page = page_of(ctx);
+  auto tags = co_await ctx.svc.charging.id_tags(page.limit, page.offset);
+  auto items = nlohmann::json::array();
+  for (const auto& t : tags) items.push_back(id_tag_json(t));
+  Reply r;
+  r.data = {{"items", std::move(items)}, {"limit", page.limit}, {"offset", page.offset}};
+  co_return r;
+}
+
+// PUT: the tag as the operator wants it. Fields left out keep their value; a new tag is
+// Accepted unless `status` says otherwise.
+awaitable<Reply> put_id_tag(Context& ctx) {
+  auto body = ctx.body();
+  charging::IdTagUpdate u;
+  u.id_tag = ctx.param("tag");
+  if (auto status = body.opt_str("status", 16)) {
+    if (*status == "Accepted")
+      u.status = charging::TagStatus::Accepted;
+    else if (*status == "Blocked")
+      u.status = charging::TagStatus::Blocked;
+    else if (*status == "Expired")
+      u.status = charging::TagStatus::Expired;
+    else if (*status == "Invalid")
+      u.status = charging::TagStatus::Invalid;
+    else
+      bad_field("status", "must be Accepted, Blocked, Expired or Invalid");
+  }
+  u.client_id = body.opt_str("client_id", 36);
+  if (u.client_id && !is_uuid(*u.client_id)) bad_field("client_id", "must be a UUID");
+  u.expiry = body.opt_str("expiry_date", 40);
+  u.parent_id_tag = body.opt_str("parent_id_tag", 20);
+  auto saved = co_await ctx.svc.charging.save_id_tag(u);
+  Reply r;
+  r.data = id_tag_json(saved);
+  co_return r;
+}
+
+awaitable<Reply> events(Context& ctx) {
+  const auto limit = ctx.query_int("limit", 50, 1, 500);
+  auto list = co_await ctx.svc.charging.events(ctx.query("kind"), limit);
+  auto out = nlohmann::json::array();
+  for (const auto& e : list) {
+    out.push_back({{"id", e.id},
+                   {"station_id", e.station_id},
+                   {"kind", e.kind},
+                   {"detail", nlohmann::json::parse(e.detail_json, nullptr, false)},
+                   {"created_at", e.created_at}});
+  }
+  Reply r;
+  r.data = std::move(out);
+  co_return r;
+}
+
 }  // namespace
 
 std::vector<Route> admin_routes() {
@@ -178,7 +262,11 @@ std::vector<Route> admin_routes() {
       {http::verb::get, "/api/v1/admin/stations", Access::Operator, stations},
       {http::verb::get, "/api/v1/admin/stations/{id}", Access::Operator, station},
       {http::verb::post, "/api/v1/admin/stations/{id}/calls/{action}", Access::Operator, call},
+      {http::verb::post, "/api/v1/admin/stations/{id}/registration", Access::Operator, registration},
       {http::verb::get, "/api/v1/admin/audit", Access::Operator, audit},
+      {http::verb::get, "/api/v1/admin/idtags", Access::Operator, id_tags},
+      {http::verb::put, "/api/v1/admin/idtags/{tag}", Access::Operator, put_id_tag},
+      {http::verb::get, "/api/v1/admin/events", Access::Operator, events},
   };
 }
 

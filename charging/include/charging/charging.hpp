@@ -137,7 +137,7 @@ struct StopResult {
 /// A request the rules refuse; the REST API turns `kind` into its status code.
 class Refused : public std::runtime_error {
  public:
-  enum class Kind { NotFound, InsufficientBalance, ConnectorBusy, NotStarted, NotActive, Conflict };
+  enum class Kind { NotFound, InsufficientBalance, ConnectorBusy, NotStarted, NotActive, Conflict, Invalid };
   Refused(Kind kind, std::string code, const std::string& message)
       : std::runtime_error(message), kind_(kind), code_(std::move(code)) {}
   Kind kind() const { return kind_; }
@@ -146,6 +146,26 @@ class Refused : public std::runtime_error {
  private:
   Kind kind_;
   std::string code_;
+};
+
+/// An id tag as the operator manages it.
+struct IdTagRecord {
+  std::string id_tag;
+  TagStatus status = TagStatus::Accepted;  ///< as stored (never ConcurrentTx)
+  std::optional<std::string> client_id;
+  std::optional<std::string> expiry;  ///< RFC 3339, UTC
+  std::optional<std::string> parent_id_tag;
+  std::string created_at;
+};
+
+/// Adds or changes an id tag. Fields left empty keep their value (none for a new tag).
+struct IdTagUpdate {
+  std::string id_tag;  ///< OCPP IdToken: 1 to 20 characters, compared case-insensitively
+  TagStatus status = TagStatus::Accepted;
+  std::optional<std::string> client_id;      ///< a client's user id
+  std::optional<std::string> expiry;         ///< RFC 3339
+  std::optional<std::string> parent_id_tag;  ///< 1 to 20 characters
+  bool create = true;                        ///< false: change an existing tag only
 };
 
 struct SessionLimits {
@@ -245,6 +265,12 @@ class Service {
   /// Revenue = what drivers were charged; `from`/`to` are RFC 3339 bounds on the stop time.
   asio::awaitable<Revenue> owner_revenue(const std::string& owner_id, const std::optional<std::string>& from,
                                          const std::optional<std::string>& to);
+  /// Adds or changes an id tag (the next Authorize sees it). Throws Refused: Invalid (a tag
+  /// or parent that is not an IdToken, ConcurrentTx as a stored status, an expiry that is
+  /// not a time), NotFound (no such client; no such tag when !update.create).
+  asio::awaitable<IdTagRecord> save_id_tag(const IdTagUpdate& update);
+  /// Id tags in tag order.
+  asio::awaitable<std::vector<IdTagRecord>> id_tags(std::int64_t limit, std::int64_t offset);
   /// Session events for review (superseded, swept, suspect, unpaid, late stops, unknown
   /// stops, meter going backwards), newest first.
   asio::awaitable<std::vector<SessionEvent>> events(const std::optional<std::string>& kind, std::int64_t limit);

@@ -235,9 +235,18 @@ HttpResponse Stack::get(const std::string& target, const std::string& token) {
 }
 
 HttpResponse Stack::post(const std::string& target, const Json& body, const std::string& token) {
+  return send_json(http::verb::post, target, body, token);
+}
+
+HttpResponse Stack::put(const std::string& target, const Json& body, const std::string& token) {
+  return send_json(http::verb::put, target, body, token);
+}
+
+HttpResponse Stack::send_json(http::verb method, const std::string& target, const Json& body,
+                              const std::string& token) {
   Headers h;
   if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
-  return request(http::verb::post, target, body.is_null() ? std::string() : body.dump(), std::move(h));
+  return request(method, target, body.is_null() ? std::string() : body.dump(), std::move(h));
 }
 
 HttpResponse Stack::webhook(const std::string& body, std::optional<std::string> signature) {

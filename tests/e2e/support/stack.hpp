@@ -91,6 +91,7 @@ class Stack {
   HttpResponse request(boost::beast::http::verb method, const std::string& target, std::string body, Headers headers);
   HttpResponse get(const std::string& target, const std::string& token);
   HttpResponse post(const std::string& target, const Json& body, const std::string& token);
+  HttpResponse put(const std::string& target, const Json& body, const std::string& token);
   /// The payment provider: body signed with the webhook secret (or `signature` when given).
   HttpResponse webhook(const std::string& body, std::optional<std::string> signature = std::nullopt);
   /// POST /api/v1/notifications/subscribe with a receiver subscription; returns the answer.
@@ -110,6 +111,8 @@ class Stack {
   std::string undelivered(const std::string& event_type) const;
 
  private:
+  HttpResponse send_json(boost::beast::http::verb method, const std::string& target, const Json& body,
+                         const std::string& token);
   void connect_api();
   void connect_receiver();
 
