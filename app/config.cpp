@@ -59,6 +59,8 @@ ocpp::Config ocpp_config_from_env(const common::Env& env) {
       env.integer("OCPP_MAX_FRAME_BYTES", static_cast<std::int64_t>(c.max_frame_bytes), 1024, 16 * 1024 * 1024));
   c.write_queue_limit = static_cast<std::size_t>(
       env.integer("OCPP_WRITE_QUEUE_LIMIT", static_cast<std::int64_t>(c.write_queue_limit), 1, 100000));
+  c.frame_history = static_cast<std::size_t>(
+      env.integer("OCPP_FRAME_HISTORY", static_cast<std::int64_t>(c.frame_history), 0, 1000));
   c.last_seen_flush =
       std::chrono::milliseconds(env.integer("OCPP_LAST_SEEN_FLUSH_MS", c.last_seen_flush.count(), 10, 600'000));
   c.connector_flush =

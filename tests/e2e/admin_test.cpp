@@ -144,6 +144,36 @@ TEST_CASE("management API: operators only; every station live; calls reach the s
     REQUIRE(page.size() == 2);
     CHECK(page[0].value("action", "") == "ReserveNow");
     CHECK(s.get("/api/v1/admin/audit?limit=0", op_token).status == 400);
+
+    // The last frames the station exchanged, oldest first, at most OCPP_FRAME_HISTORY (20):
+    // more than that went by (two boots, their statuses, the calls above).
+    auto get_frames = [&] { return s.get("/api/v1/admin/stations/ADM-1/frames", op_token).json()["data"]; };
+    // After the Reset the station boots again and reports its two connectors.
+    auto statuses_after_reset = [&] {
+      int n = 0;
+      bool after = false;
+      for (const auto& f : get_frames()) {
+        const std::string text = f.value("frame", "");
+        if (text.find("\"Reset\"") != std::string::npos) after = true;
+        if (after && f.value("direction", "") == "received" && text.find("StatusNotification") != std::string::npos) ++n;
+      }
+      return n;
+    };
+    CHECK(wait_until([&] { return statuses_after_reset() >= 2; }));
+    const Json frames = get_frames();
+    INFO(frames.dump(1));
+    CHECK(frames.size() == 20);
+    bool reset_sent = false, reset_answered = false;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const std::string text = frames[i].value("frame", ""), dir = frames[i].value("direction", "");
+      if (dir == "sent" && text.find("\"Reset\"") != std::string::npos) reset_sent = true;
+      if (reset_sent && dir == "received" && text.find("Accepted") != std::string::npos) reset_answered = true;
+      if (i > 0) CHECK(frames[i - 1].value("at", "") <= frames[i].value("at", ""));
+    }
+    CHECK(reset_sent);
+    CHECK(reset_answered);
+    CHECK(s.get("/api/v1/admin/stations/NOPE/frames", op_token).status == 404);
+    CHECK(s.get("/api/v1/admin/stations/ADM-1/frames", driver_token).status == 403);
   }
 
   SUBCASE("id tags, registration and events") {

@@ -5,6 +5,7 @@
 //                                                  profiles, the body its payload; the answer is
 //                                                  the station's CALLRESULT
 //   GET  /api/v1/admin/audit                       what operators sent, newest first
+//   GET  /api/v1/admin/stations/{id}/frames        the last frames it sent and received
 //   POST /api/v1/admin/stations/{id}/registration  approve or reject a (Pending) station
 //   GET  /api/v1/admin/idtags, PUT .../idtags/{tag} the RFID cards: add, block, expire, link
 //   GET  /api/v1/admin/events                      session events for review
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "charging/charging.hpp"
+#include "common/time.hpp"
 #include "db/db.hpp"
 #include "http/context.hpp"
 #include "ocpp/central_system.hpp"
@@ -48,6 +50,23 @@ awaitable<Reply> station(Context& ctx) {
   if (res.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
   Reply r;
   r.data = admin_station_json(ctx.svc, res, 0);
+  co_return r;
+}
+
+awaitable<Reply> frames(Context& ctx) {
+  const std::string& id = ctx.param("id");
+  auto known = co_await ctx.svc.pool.query("SELECT 1 FROM stations WHERE id = $1", db::params(id));
+  if (known.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+  auto out = nlohmann::json::array();
+  for (const auto& f : ctx.svc.ocpp.recent_frames(id)) {
+    nlohmann::json j{{"at", common::format_datetime(f.at)},
+                     {"direction", f.incoming ? "received" : "sent"},
+                     {"frame", f.text}};
+    if (f.truncated_from > 0) j["truncated_from"] = f.truncated_from;
+    out.push_back(std::move(j));
+  }
+  Reply r;
+  r.data = std::move(out);
   co_return r;
 }
 
@@ -262,6 +281,7 @@ std::vector<Route> admin_routes() {
       {http::verb::get, "/api/v1/admin/stations", Access::Operator, stations},
       {http::verb::get, "/api/v1/admin/stations/{id}", Access::Operator, station},
       {http::verb::post, "/api/v1/admin/stations/{id}/calls/{action}", Access::Operator, call},
+      {http::verb::get, "/api/v1/admin/stations/{id}/frames", Access::Operator, frames},
       {http::verb::post, "/api/v1/admin/stations/{id}/registration", Access::Operator, registration},
       {http::verb::get, "/api/v1/admin/audit", Access::Operator, audit},
       {http::verb::get, "/api/v1/admin/idtags", Access::Operator, id_tags},

@@ -46,6 +46,7 @@ struct Config {
   std::chrono::seconds handshake_timeout{10};
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t write_queue_limit = 64;             ///< frames; a station that exceeds it is dropped
+  std::size_t frame_history = 20;  ///< frames kept per station for operators (OCPP_FRAME_HISTORY; 0 = none)
   std::chrono::milliseconds last_seen_flush{1000};  ///< batch period for last-seen writes
   /// Batch period for connector states that raised no event (OCPP_CONNECTOR_FLUSH_MS).
   std::chrono::milliseconds connector_flush{100};
@@ -82,6 +83,14 @@ struct Events {
   /// Station went offline (no message or pong for offline_timeout) / came back.
   std::function<void(const std::string& station_id, common::TimePoint last_seen)> station_offline;
   std::function<void(const std::string& station_id)> station_online;
+};
+
+/// A frame a station sent (`incoming`) or was sent, as kept for operators.
+struct FrameRecord {
+  common::TimePoint at{};
+  bool incoming = false;
+  std::string text;                ///< at most 1 KiB of it
+  std::size_t truncated_from = 0;  ///< the frame's full size when it was cut, else 0
 };
 
 struct StationInfo {
@@ -130,6 +139,10 @@ class CentralSystem {
   /// answer as its Conf. For tools that relay frames; application code uses call<Req>.
   asio::awaitable<nlohmann::json> call_json(const std::string& station_id, std::string action, nlohmann::json payload,
                                             std::optional<std::chrono::seconds> timeout = {});
+
+  /// The last Config::frame_history frames the station sent and received (this process's
+  /// memory only; kept across reconnects), oldest first.
+  std::vector<FrameRecord> recent_frames(const std::string& station_id) const;
 
   bool is_connected(const std::string& station_id) const;
   bool is_online(const std::string& station_id) const;

@@ -80,6 +80,10 @@ bool CentralSystem::is_connected(const std::string& station_id) const { return i
 bool CentralSystem::is_online(const std::string& station_id) const { return impl_->status.is_online(station_id); }
 std::size_t CentralSystem::connected_count() const { return impl_->hub.connected_count(); }
 
+std::vector<FrameRecord> CentralSystem::recent_frames(const std::string& station_id) const {
+  return impl_->hub.recent_frames(station_id);
+}
+
 std::vector<StationInfo> CentralSystem::stations() const {
   std::vector<StationInfo> out;
   for (auto& id : impl_->hub.connected_ids()) {

@@ -62,9 +62,20 @@ std::vector<std::string> Hub::connected_ids() const {
   return ids;
 }
 
+std::vector<FrameRecord> Hub::recent_frames(const std::string& station_id) const {
+  auto it = stations_.find(station_id);
+  return it == stations_.end() ? std::vector<FrameRecord>{} : it->second.frames.snapshot();
+}
+
+bool Hub::send(Connection& conn, std::string frame) {
+  stations_[conn.context.station_id].frames.record(config_.frame_history, false, frame);
+  return conn.send(std::move(frame));
+}
+
 asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::string text) {
   const auto& id = conn->context.station_id;
   spdlog::debug("{} -> {}", id, text);
+  stations_[id].frames.record(config_.frame_history, true, text);
   ++stats_.messages_in;
   status_.seen(id);
   Message message;
@@ -74,7 +85,7 @@ asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::strin
     spdlog::warn("station {}: bad frame ({}): {}", id, e.what(), text.substr(0, 200));
     if (e.was_call()) {
       ++stats_.call_errors_sent;
-      conn->send(serialize_error(e.message_id(), e.code(), e.what()));
+      send(*conn, serialize_error(e.message_id(), e.code(), e.what()));
     }
     co_return;
   }
@@ -98,13 +109,13 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
     spdlog::info("station {}: repeated {} {} answered from the replay cache", station_id, call.action,
                  call.message_id);
     ++stats_.replays;
-    conn->send(*answer);
+    send(*conn, *answer);
     co_return;
   }
   if (auto* pending = std::get_if<std::shared_ptr<ReplayCache::Pending>>(&found)) {
     ++stats_.replays;
     auto answer = co_await ReplayCache::wait(*pending);
-    conn->send(std::move(answer));
+    send(*conn, std::move(answer));
     co_return;
   }
   auto pending = stations_[station_id].replay.begin(call.message_id, digest, conn->executor());
@@ -131,7 +142,7 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
   }
   // stations_ may have rehashed while the handler ran: look the entry up again.
   stations_[station_id].replay.complete(pending, answer, keep);
-  conn->send(std::move(answer));
+  send(*conn, std::move(answer));
 }
 
 void Hub::count_action(const std::string& action) {

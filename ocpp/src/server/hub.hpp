@@ -16,6 +16,7 @@
 #include "server/auth_guard.hpp"
 #include "server/connection.hpp"
 #include "server/dispatcher.hpp"
+#include "server/frame_ring.hpp"
 #include "server/replay_cache.hpp"
 #include "server/status_manager.hpp"
 
@@ -65,6 +66,7 @@ class Hub {
   std::shared_ptr<Connection> find(const std::string& station_id) const;
   std::size_t connected_count() const { return connected_; }
   std::vector<std::string> connected_ids() const;
+  std::vector<FrameRecord> recent_frames(const std::string& station_id) const;
   CentralSystem::Stats stats() const;
   std::vector<std::pair<std::string, std::uint64_t>> messages_by_action() const;
 
@@ -72,7 +74,10 @@ class Hub {
   struct StationState {
     std::shared_ptr<Connection> connection;
     ReplayCache replay;
+    FrameRing frames;
   };
+  /// Keeps `frame` in the station's ring and sends it.
+  bool send(Connection& conn, std::string frame);
   asio::awaitable<void> handle_call(std::shared_ptr<Connection> conn, Call call);
   void handle_answer(Connection& conn, const std::string& message_id, std::optional<nlohmann::json> result,
                      std::optional<CallFailed> failure);

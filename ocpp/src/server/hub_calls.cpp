@@ -62,7 +62,7 @@ asio::awaitable<nlohmann::json> Hub::call(const std::string& station_id, const s
   conn->outstanding = call;
   auto frame = serialize(Call{call->message_id, action, std::move(payload)});
   spdlog::debug("{} <- {}", station_id, frame);
-  if (!conn->send(std::move(frame))) {
+  if (!send(*conn, std::move(frame))) {
     release_slot(*conn);
     throw CallFailed(CallFailed::Reason::Closed, "station " + station_id + " dropped (write queue full)");
   }
