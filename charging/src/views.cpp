@@ -1,4 +1,5 @@
 // What drivers, owners and operators read: sessions, balances, the ledger, revenue, events.
+#include "common/time.hpp"
 #include "internal.hpp"
 
 namespace evp::charging {
@@ -106,40 +107,77 @@ asio::awaitable<std::vector<LedgerEntry>> Service::ledger(const std::string& cli
   co_return out;
 }
 
+namespace {
+
+// The select list and joins of a transaction as owners and operators see it; read by
+// transaction_of(). The caller appends WHERE, ORDER BY and paging.
+const std::string& transaction_select() {
+  static const std::string sql =
+      "SELECT t.id, t.station_id, t.connector_id, t.status, " + utc("t.start_timestamp") + ", " +
+      utc("t.stop_timestamp") +
+      ", coalesce(t.energy_wh, coalesce(t.meter_last, t.meter_start) - t.meter_start), "
+      "CASE WHEN t.billing = 'charged' THEN t.amount::text END, t.price_per_kwh::text, t.stop_reason, cs.id, "
+      "t.end_reason, t.billing, t.id_tag, coalesce(cs.client_id, i.client_id)::text "
+      "FROM transactions t JOIN stations s ON s.id = t.station_id LEFT JOIN locations l ON l.id = s.location_id "
+      "LEFT JOIN charging_sessions cs ON cs.transaction_id = t.id "
+      "LEFT JOIN id_tags i ON lower(i.id_tag) = lower(t.id_tag) ";
+  return sql;
+}
+
+OwnerTransaction transaction_of(const db::Result& r, int i) {
+  OwnerTransaction o;
+  o.transaction_id = static_cast<int>(r.get_int(i, 0));
+  o.station_id = r.get(i, 1);
+  o.connector_id = static_cast<int>(r.get_int(i, 2));
+  o.status = r.get(i, 3);
+  o.started_at = r.get(i, 4);
+  o.stopped_at = r.opt(i, 5);
+  o.energy_wh = r.is_null(i, 6) ? 0 : std::max<std::int64_t>(0, r.get_int(i, 6));
+  if (!r.is_null(i, 7)) o.charged = Money::from_db(r.get(i, 7));
+  o.price_per_kwh = Money::from_db(r.get(i, 8));
+  o.stop_reason = r.opt(i, 9);
+  o.session_id = r.opt(i, 10);
+  o.end_reason = r.opt(i, 11);
+  o.billing = r.opt(i, 12);
+  o.id_tag = r.get(i, 13);
+  o.client_id = r.opt(i, 14);
+  return o;
+}
+
+}  // namespace
+
 asio::awaitable<std::vector<OwnerTransaction>> Service::owner_transactions(const std::string& owner_id,
                                                                            const std::optional<std::string>& station_id,
                                                                            std::int64_t limit, std::int64_t offset) {
   const db::Param station = station_id ? db::param(*station_id) : db::null();
   db::Params p = db::params(db::param(owner_id), station, db::param(limit), db::param(offset));
+  auto r = co_await impl_->pool.query(transaction_select() +
+                                          "WHERE l.user_id = $1 AND ($2::text IS NULL OR t.station_id = $2) "
+                                          "ORDER BY t.start_timestamp DESC, t.id DESC LIMIT $3 OFFSET $4",
+                                      std::move(p));
+  std::vector<OwnerTransaction> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(transaction_of(r, i));
+  co_return out;
+}
+
+asio::awaitable<std::vector<OwnerTransaction>> Service::transactions(const TransactionFilter& f, std::int64_t limit,
+                                                                     std::int64_t offset) {
+  db::Params p = db::params(db::param(f.station_id), db::param(f.client_id), db::param(f.status), db::param(f.from),
+                            db::param(f.to), db::param(limit), db::param(offset));
+  // A bad time or UUID is the caller's mistake, not a database failure.
+  if ((f.from && !common::parse_datetime(*f.from)) || (f.to && !common::parse_datetime(*f.to)))
+    throw Refused(Refused::Kind::Invalid, "invalid_time", "from and to must be RFC 3339 times");
   auto r = co_await impl_->pool.query(
-      "SELECT t.id, t.station_id, t.connector_id, t.status, " + utc("t.start_timestamp") + ", " +
-          utc("t.stop_timestamp") +
-          ", coalesce(t.energy_wh, coalesce(t.meter_last, t.meter_start) - t.meter_start), "
-          "CASE WHEN t.billing = 'charged' THEN t.amount::text END, t.price_per_kwh::text, t.stop_reason, cs.id, "
-          "t.end_reason, t.billing "
-          "FROM transactions t JOIN stations s ON s.id = t.station_id JOIN locations l ON l.id = s.location_id "
-          "LEFT JOIN charging_sessions cs ON cs.transaction_id = t.id "
-          "WHERE l.user_id = $1 AND ($2::text IS NULL OR t.station_id = $2) "
-          "ORDER BY t.start_timestamp DESC, t.id DESC LIMIT $3 OFFSET $4",
+      transaction_select() +
+          "WHERE ($1::text IS NULL OR t.station_id = $1) "
+          "AND ($2::uuid IS NULL OR coalesce(cs.client_id, i.client_id) = $2::uuid) "
+          "AND ($3::text IS NULL OR t.status = $3) "
+          "AND ($4::timestamptz IS NULL OR t.start_timestamp >= $4::timestamptz) "
+          "AND ($5::timestamptz IS NULL OR t.start_timestamp < $5::timestamptz) "
+          "ORDER BY t.start_timestamp DESC, t.id DESC LIMIT $6 OFFSET $7",
       std::move(p));
   std::vector<OwnerTransaction> out;
-  for (int i = 0; i < r.rows(); ++i) {
-    OwnerTransaction o;
-    o.transaction_id = static_cast<int>(r.get_int(i, 0));
-    o.station_id = r.get(i, 1);
-    o.connector_id = static_cast<int>(r.get_int(i, 2));
-    o.status = r.get(i, 3);
-    o.started_at = r.get(i, 4);
-    o.stopped_at = r.opt(i, 5);
-    o.energy_wh = r.is_null(i, 6) ? 0 : std::max<std::int64_t>(0, r.get_int(i, 6));
-    if (!r.is_null(i, 7)) o.charged = Money::from_db(r.get(i, 7));
-    o.price_per_kwh = Money::from_db(r.get(i, 8));
-    o.stop_reason = r.opt(i, 9);
-    o.session_id = r.opt(i, 10);
-    o.end_reason = r.opt(i, 11);
-    o.billing = r.opt(i, 12);
-    out.push_back(std::move(o));
-  }
+  for (int i = 0; i < r.rows(); ++i) out.push_back(transaction_of(r, i));
   co_return out;
 }
 

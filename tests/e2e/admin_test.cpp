@@ -240,6 +240,34 @@ TEST_CASE("management API: operators only; every station live; calls reach the s
       if (t.value("id_tag", "") == "CARD-77")
         listed = t.value("parent_id_tag", "") == "FLEET-1" && t.value("status", "") == "Accepted";
     CHECK(listed);
+    // A charge with the card on ADM-2: the operator finds it by station, driver and state.
+    const auto tx = s.loop().run(cp->start_transaction(1, "CARD-77", 1000));
+    auto transactions = [&](const std::string& query) {
+      auto resp = s.get("/api/v1/admin/transactions" + query, op_token);
+      INFO(query, ": ", resp.body);
+      REQUIRE(resp.status == 200);
+      return resp.json()["data"]["items"];
+    };
+    Json found = transactions("?station_id=ADM-2&status=active");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].value("transaction_id", 0) == tx);
+    CHECK(found[0].value("id_tag", "") == "CARD-77");
+    CHECK(found[0].value("client_id", "") == driver);
+    CHECK(transactions("?client_id=" + driver).size() == 1);
+    CHECK(transactions("?client_id=" + random_uuid()).empty());
+    CHECK(transactions("?station_id=ADM-1").empty());
+    CHECK(transactions("?status=completed&station_id=ADM-2").empty());
+    CHECK(transactions("?from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z&station_id=ADM-2").size() == 1);
+    CHECK(transactions("?from=2099-01-01T00:00:00Z").empty());
+    s.loop().run(cp->stop_transaction(tx, 3500, "Local"));
+    found = transactions("?station_id=ADM-2&status=completed");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].value("energy_wh", 0) == 2500);
+    CHECK(s.get("/api/v1/admin/transactions?status=running", op_token).status == 400);
+    CHECK(s.get("/api/v1/admin/transactions?from=yesterday", op_token).status == 400);
+    CHECK(s.get("/api/v1/admin/transactions?client_id=x", op_token).status == 400);
+    CHECK(s.get("/api/v1/admin/transactions", owner_token).status == 403);
+
     CHECK(s.get("/api/v1/admin/events", op_token).status == 200);
     CHECK(s.get("/api/v1/admin/events", driver_token).status == 403);
 

@@ -9,6 +9,7 @@
 //   POST /api/v1/admin/stations/{id}/registration  approve or reject a (Pending) station
 //   GET  /api/v1/admin/idtags, PUT .../idtags/{tag} the RFID cards: add, block, expire, link
 //   GET  /api/v1/admin/events                      session events for review
+//   GET  /api/v1/admin/transactions                by station, driver, state and time
 // Every call that goes out is in `operator_audit`: written before it is sent, completed with
 // the outcome, so even a crash in between leaves a record of a command that may have arrived.
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 #include "ocpp/messages/registry.hpp"
 #include "ocpp/rpc.hpp"
 #include "resources/resources.hpp"
+#include "resources/session_view.hpp"
 #include "resources/stations.hpp"
 
 namespace evp::api {
@@ -274,6 +276,31 @@ awaitable<Reply> events(Context& ctx) {
   co_return r;
 }
 
+awaitable<Reply> transactions(Context& ctx) {
+  const Page page = page_of(ctx);
+  charging::TransactionFilter f;
+  f.station_id = ctx.query("station_id");
+  f.client_id = ctx.query("client_id");
+  if (f.client_id && !is_uuid(*f.client_id))
+    throw ApiError(http::status::bad_request, "invalid_query", "client_id must be a UUID");
+  f.status = ctx.query("status");
+  if (f.status && *f.status != "active" && *f.status != "completed")
+    throw ApiError(http::status::bad_request, "invalid_query", "status must be active or completed");
+  f.from = ctx.query("from");
+  f.to = ctx.query("to");
+  auto rows = co_await ctx.svc.charging.transactions(f, page.limit, page.offset);
+  auto items = nlohmann::json::array();
+  for (const auto& t : rows) {
+    nlohmann::json j = transaction_json(t);
+    j["id_tag"] = t.id_tag;
+    j["client_id"] = nullable(t.client_id);
+    items.push_back(std::move(j));
+  }
+  Reply r;
+  r.data = {{"items", std::move(items)}, {"limit", page.limit}, {"offset", page.offset}};
+  co_return r;
+}
+
 }  // namespace
 
 std::vector<Route> admin_routes() {
@@ -287,6 +314,7 @@ std::vector<Route> admin_routes() {
       {http::verb::get, "/api/v1/admin/idtags", Access::Operator, id_tags},
       {http::verb::put, "/api/v1/admin/idtags/{tag}", Access::Operator, put_id_tag},
       {http::verb::get, "/api/v1/admin/events", Access::Operator, events},
+      {http::verb::get, "/api/v1/admin/transactions", Access::Operator, transactions},
   };
 }
 

@@ -5,6 +5,7 @@
 #include "db/db.hpp"
 #include "http/context.hpp"
 #include "resources/resources.hpp"
+#include "resources/session_view.hpp"
 #include "resources/stations.hpp"
 
 namespace evp::api {
@@ -44,20 +45,7 @@ awaitable<Reply> sessions(Context& ctx) {
   auto items = nlohmann::json::array();
   for (const auto& t : rows) {
     // Drivers' identities are not the owner's business; the id tag is not shown either.
-    // `amount` is what the driver was charged: null while running, for unpaid and suspect sessions.
-    items.push_back({{"transaction_id", t.transaction_id},
-                     {"station_id", t.station_id},
-                     {"connector_id", t.connector_id},
-                     {"status", t.status},
-                     {"started_at", t.started_at},
-                     {"stopped_at", nullable(t.stopped_at)},
-                     {"energy_wh", t.energy_wh},
-                     {"amount", t.charged ? nlohmann::json(t.charged->str()) : nlohmann::json(nullptr)},
-                     {"price_per_kwh", t.price_per_kwh.str()},
-                     {"stop_reason", nullable(t.stop_reason)},
-                     {"end_reason", nullable(t.end_reason)},
-                     {"billing", nullable(t.billing)},
-                     {"session_id", nullable(t.session_id)}});
+    items.push_back(transaction_json(t));
   }
   Reply r;
   r.data = {{"items", items}, {"limit", page.limit}, {"offset", page.offset}};

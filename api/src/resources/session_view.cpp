@@ -33,4 +33,20 @@ nlohmann::json session_json(const charging::SessionView& s) {
   return j;
 }
 
+nlohmann::json transaction_json(const charging::OwnerTransaction& t) {
+  return {{"transaction_id", t.transaction_id},
+          {"station_id", t.station_id},
+          {"connector_id", t.connector_id},
+          {"status", t.status},
+          {"started_at", t.started_at},
+          {"stopped_at", nullable(t.stopped_at)},
+          {"energy_wh", t.energy_wh},
+          {"amount", t.charged ? nlohmann::json(t.charged->str()) : nlohmann::json(nullptr)},
+          {"price_per_kwh", t.price_per_kwh.str()},
+          {"stop_reason", nullable(t.stop_reason)},
+          {"end_reason", nullable(t.end_reason)},
+          {"billing", nullable(t.billing)},
+          {"session_id", nullable(t.session_id)}};
+}
+
 }  // namespace evp::api

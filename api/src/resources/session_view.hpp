@@ -11,4 +11,8 @@ namespace evp::api {
 /// was charged once completed. Money and kWh as decimal strings.
 nlohmann::json session_json(const charging::SessionView& s);
 
+/// A transaction as owners see it: no driver identity, no id tag (operators add both).
+/// `amount` is what the driver was charged: null while running, for unpaid and suspect ones.
+nlohmann::json transaction_json(const charging::OwnerTransaction& t);
+
 }  // namespace evp::api

@@ -262,6 +262,10 @@ class Service {
   asio::awaitable<std::vector<OwnerTransaction>> owner_transactions(const std::string& owner_id,
                                                                     const std::optional<std::string>& station_id,
                                                                     std::int64_t limit, std::int64_t offset);
+  /// Every transaction matching `filter`, newest first (operators). Throws Refused: Invalid
+  /// (a bound that is not a time).
+  asio::awaitable<std::vector<OwnerTransaction>> transactions(const TransactionFilter& filter, std::int64_t limit,
+                                                              std::int64_t offset);
   /// Revenue = what drivers were charged; `from`/`to` are RFC 3339 bounds on the stop time.
   asio::awaitable<Revenue> owner_revenue(const std::string& owner_id, const std::optional<std::string>& from,
                                          const std::optional<std::string>& to);

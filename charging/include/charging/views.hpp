@@ -47,10 +47,18 @@ struct OwnerTransaction {
   std::string station_id, status, started_at;
   int connector_id = 0;
   std::optional<std::string> stopped_at, stop_reason, end_reason, billing, session_id;
+  std::string id_tag;
+  std::optional<std::string> client_id;  ///< the driver: the session's, else the tag's
   std::int64_t energy_wh = 0;
   common::Money price_per_kwh;
   /// What the driver was charged (null while active, for unpaid and for suspect sessions).
   std::optional<common::Money> charged;
+};
+
+/// What an operator filters transactions by (all optional; `from`/`to` RFC 3339 bounds on
+/// the start time, `to` exclusive).
+struct TransactionFilter {
+  std::optional<std::string> station_id, client_id, status, from, to;
 };
 
 struct StationRevenue {
