@@ -38,6 +38,16 @@ Bytes b64(const nlohmann::json& jwk, const char* member, const std::string& kid)
   return *bytes;
 }
 
+// A text member of a JWK: `fallback` when absent; any other JSON type is a broken key
+// document (a clear error, never json's type_error).
+std::string text_member(const nlohmann::json& jwk, const char* member, const std::string& kid,
+                        const char* fallback = "") {
+  auto it = jwk.find(member);
+  if (it == jwk.end()) return fallback;
+  if (!it->is_string()) throw std::runtime_error("JWK '" + kid + "': '" + member + "' must be a string");
+  return it->get<std::string>();
+}
+
 // Builds an EVP_PKEY from OSSL_PARAMs; `fill` pushes the key's parameters.
 template <typename Fill>
 PkeyPtr pkey_from_params(const char* type, Fill fill) {
@@ -131,12 +141,12 @@ std::size_t JwtVerifier::load_jwks(std::string_view jwks_json) {
   std::size_t loaded = 0;
   for (const auto& jwk : doc["keys"]) {
     if (!jwk.is_object()) continue;
-    std::string kty = jwk.value("kty", "");
-    std::string kid = jwk.value("kid", "");
-    if (jwk.value("use", "sig") != "sig") continue;
+    const std::string kid = text_member(jwk, "kid", "?");  // "" when absent, as tokens without kid look it up
+    const std::string kty = text_member(jwk, "kty", kid);
+    if (text_member(jwk, "use", kid, "sig") != "sig") continue;
     auto key = std::make_shared<Key>();
     if (kty == "EC") {
-      if (jwk.value("crv", "") != "P-256") continue;  // only ES256 is supported
+      if (text_member(jwk, "crv", kid) != "P-256") continue;  // only ES256 is supported
       Bytes x = b64(jwk, "x", kid), y = b64(jwk, "y", kid);
       if (x.size() != 32 || y.size() != 32) throw std::runtime_error("JWK '" + kid + "': x/y must be 32 bytes");
       Bytes point{0x04};

@@ -130,3 +130,16 @@ TEST_CASE("JWKS with a broken key is refused with its kid") {
   CHECK_THROWS_WITH_AS(v.load_jwks(bad.dump()), doctest::Contains("k9"), std::runtime_error);
   CHECK_THROWS(v.load_jwks("[]"));
 }
+
+TEST_CASE("JWKS members of the wrong JSON type are a clear error, not json's type_error") {
+  // Found by jwt_fuzz (corpus/jwt/crash_jwks_crv_number): `"crv": 0` escaped as
+  // nlohmann::json::type_error from load_jwks.
+  JwtVerifier v("", "");
+  for (const char* member : {"crv", "kty", "kid", "use"}) {
+    CAPTURE(member);
+    nlohmann::json key{{"kty", "EC"}, {"crv", "P-256"}, {"kid", "k1"}, {"x", "AAAA"}, {"y", "AAAA"}};
+    key[member] = 0;
+    nlohmann::json doc{{"keys", nlohmann::json::array({key})}};
+    CHECK_THROWS_WITH_AS(v.load_jwks(doc.dump()), doctest::Contains("must be a string"), std::runtime_error);
+  }
+}
