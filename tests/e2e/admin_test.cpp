@@ -240,6 +240,34 @@ TEST_CASE("management API: operators only; every station live; calls reach the s
       if (t.value("id_tag", "") == "CARD-77")
         listed = t.value("parent_id_tag", "") == "FLEET-1" && t.value("status", "") == "Accepted";
     CHECK(listed);
+    // A balance adjustment with a reason: once per id, in the ledger, seen by the driver.
+    const std::string adjust_url = "/api/v1/admin/clients/" + driver + "/adjustments";
+    const Json goodwill{{"id", "adj-1"}, {"amount", "150.50"}, {"reason", "charger fault on 3 Dec"}};
+    r = s.post(adjust_url, goodwill, op_token);
+    INFO(r.body);
+    CHECK(r.status == 201);
+    CHECK(r.json()["data"].value("new_balance", "") == "150.50");
+    r = s.post(adjust_url, goodwill, op_token);  // a double click
+    CHECK(r.status == 200);
+    CHECK_FALSE(r.json()["data"].value("applied", true));
+    CHECK(r.json()["data"].value("new_balance", "") == "150.50");
+    CHECK(s.post(adjust_url, Json{{"id", "adj-1"}, {"amount", "1.00"}, {"reason", "x"}}, op_token).status == 409);
+    CHECK(s.post(adjust_url, Json{{"id", "adj-2"}, {"amount", "-50"}, {"reason", "duplicate top-up"}}, op_token)
+              .status == 201);
+    CHECK(s.post(adjust_url, Json{{"id", "adj-3"}, {"amount", "0"}, {"reason", "x"}}, op_token).status == 400);
+    CHECK(s.post(adjust_url, Json{{"id", "adj-3"}, {"amount", "1.005"}, {"reason", "x"}}, op_token).status == 400);
+    CHECK(s.post(adjust_url, Json{{"id", "adj-3"}, {"amount", "1"}}, op_token).status == 400);  // no reason
+    CHECK(s.post("/api/v1/admin/clients/" + random_uuid() + "/adjustments",
+                 Json{{"id", "adj-4"}, {"amount", "1"}, {"reason", "x"}}, op_token)
+              .status == 404);
+    CHECK(s.post(adjust_url, Json{{"id", "adj-5"}, {"amount", "1"}, {"reason", "x"}}, driver_token).status == 403);
+    CHECK(s.db().scalar("SELECT balance FROM clients WHERE id = '" + driver + "'") == "100.50");
+    CHECK(s.db().scalar("SELECT string_agg(amount::text || ':' || balance_after::text, ',' ORDER BY id) FROM "
+                        "balance_ledger WHERE kind = 'adjustment'") == "150.50:150.50,-50.00:100.50");
+    CHECK(s.db().scalar("SELECT operator_id || ' ' || reason FROM balance_adjustments WHERE id = 'adj-1'") ==
+          op + " charger fault on 3 Dec");
+    CHECK(s.get("/api/v1/balance", driver_token).json()["data"].value("balance", "") == "100.50");
+
     // A charge with the card on ADM-2: the operator finds it by station, driver and state.
     const auto tx = s.loop().run(cp->start_transaction(1, "CARD-77", 1000));
     auto transactions = [&](const std::string& query) {

@@ -10,6 +10,7 @@
 //   GET  /api/v1/admin/idtags, PUT .../idtags/{tag} the RFID cards: add, block, expire, link
 //   GET  /api/v1/admin/events                      session events for review
 //   GET  /api/v1/admin/transactions                by station, driver, state and time
+//   POST /api/v1/admin/clients/{id}/adjustments    credit or debit a driver, with a reason
 // Every call that goes out is in `operator_audit`: written before it is sent, completed with
 // the outcome, so even a crash in between leaves a record of a command that may have arrived.
 #include <spdlog/spdlog.h>
@@ -301,6 +302,32 @@ awaitable<Reply> transactions(Context& ctx) {
   co_return r;
 }
 
+// 201 when the money moved, 200 for a repeat of the same adjustment (nothing moved).
+awaitable<Reply> adjust(Context& ctx) {
+  const std::string& client_id = ctx.param("id");
+  if (!is_uuid(client_id)) throw ApiError(http::status::not_found, "client_not_found", "no client with this id");
+  auto body = ctx.body();
+  charging::Adjustment a;
+  a.id = body.str("id", 64);
+  a.client_id = client_id;
+  const auto amount = body.opt_decimal("amount", 2);
+  if (!amount) bad_field("amount", "is required");
+  if (*amount == 0) bad_field("amount", "must not be zero");
+  a.amount = common::Money::tyiyn(*amount);
+  a.reason = body.str("reason", 500);
+  a.operator_id = ctx.user.id;
+  const charging::Credit result = co_await ctx.svc.charging.adjust_balance(a);
+  Reply r;
+  r.status = result.credited ? http::status::created : http::status::ok;
+  r.data = {{"id", a.id},
+            {"client_id", client_id},
+            {"amount", a.amount.str()},
+            {"reason", a.reason},
+            {"new_balance", result.new_balance.str()},
+            {"applied", result.credited}};
+  co_return r;
+}
+
 }  // namespace
 
 std::vector<Route> admin_routes() {
@@ -315,6 +342,7 @@ std::vector<Route> admin_routes() {
       {http::verb::put, "/api/v1/admin/idtags/{tag}", Access::Operator, put_id_tag},
       {http::verb::get, "/api/v1/admin/events", Access::Operator, events},
       {http::verb::get, "/api/v1/admin/transactions", Access::Operator, transactions},
+      {http::verb::post, "/api/v1/admin/clients/{id}/adjustments", Access::Operator, adjust},
   };
 }
 

@@ -195,6 +195,15 @@ struct Credit {
   Money new_balance;
 };
 
+/// An operator's credit (positive) or debit (negative) of a driver's balance.
+struct Adjustment {
+  std::string id;  ///< the caller's idempotency key (1 to 64 characters)
+  std::string client_id;
+  Money amount;
+  std::string reason;  ///< 1 to 500 characters, kept with the adjustment
+  std::string operator_id;
+};
+
 class Service {
  public:
   /// `push` may be null (push disabled: no notifications are written). Both must outlive it.
@@ -259,6 +268,12 @@ class Service {
                                          const std::string& currency, const std::string& raw);
 
   // Owner and operator side ----------------------------------------------------------------
+  /// Applies an adjustment once per id: the balance moves and a ledger row (kind
+  /// 'adjustment') records it, in one transaction. The same id again answers the first
+  /// result and moves nothing. Throws Refused: Invalid (zero or out-of-range amount, a bad
+  /// id or reason), NotFound (no such client), Conflict (the id was used for another
+  /// client or amount).
+  asio::awaitable<Credit> adjust_balance(const Adjustment& adjustment);
   asio::awaitable<std::vector<OwnerTransaction>> owner_transactions(const std::string& owner_id,
                                                                     const std::optional<std::string>& station_id,
                                                                     std::int64_t limit, std::int64_t offset);
