@@ -13,7 +13,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
-#include <source_location>
 #include <thread>
 
 #include "api/server.hpp"
@@ -117,7 +116,7 @@ class ApiFixture {
   /// Runs a coroutine on the server's loop and waits for it (rethrows its exception; a hang
   /// fails with a message: evp::testing::run_on).
   template <typename F>
-  void on_loop(F f, std::source_location where = std::source_location::current()) {
+  void on_loop(F f, evp::testing::CallSite where = {}) {
     evp::testing::run_on(io, f(), evp::testing::kDefaultDeadline, {}, where);
   }
 

@@ -1,7 +1,6 @@
 #pragma once
 // Shared bits of the db unit tests: run a coroutine on a private loop, and a pool on one.
 #include <boost/asio/io_context.hpp>
-#include <source_location>
 
 #include "db/db.hpp"
 #include "db/testing.hpp"
@@ -12,7 +11,7 @@ namespace evp::db::test {
 /// Runs `a` on `io` until the loop is out of work (the tests check what detached tasks did);
 /// rethrows its exception; a hang fails with a message (evp::testing::run_until_idle).
 template <typename T>
-T run(asio::io_context& io, asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+T run(asio::io_context& io, asio::awaitable<T> a, evp::testing::CallSite where = {}) {
   return evp::testing::run_until_idle(io, std::move(a), evp::testing::kDefaultDeadline, {}, where);
 }
 
@@ -23,7 +22,7 @@ struct PoolFixture {
     pool = std::make_unique<Pool>(io.get_executor(), cfg);
   }
   template <typename T>
-  T run(asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+  T run(asio::awaitable<T> a, evp::testing::CallSite where = {}) {
     return test::run(io, std::move(a), where);
   }
   testing::TempDatabase tdb;

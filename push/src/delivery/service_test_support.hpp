@@ -6,7 +6,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <memory>
-#include <source_location>
 #include <stdexcept>
 
 #include "db/db.hpp"
@@ -36,7 +35,7 @@ class ServiceEnv {
   /// Runs the io_context (and whatever else is on it, e.g. dispatchers) until `a` completes
   /// (evp::testing::run: a hang fails with a message).
   template <class T>
-  T run(asio::awaitable<T> a, std::source_location where = std::source_location::current()) {
+  T run(asio::awaitable<T> a, evp::testing::CallSite where = {}) {
     return evp::testing::run(io_, std::move(a), evp::testing::kDefaultDeadline, {}, where);
   }
 

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
-#include <source_location>
 
 #include "db/testing.hpp"
 #include "evp/testing/run.hpp"
@@ -63,7 +62,7 @@ ChargePointOptions station(const std::string& id) {
 }
 
 // A scenario against the real server; a hang fails with a message naming the test's line.
-void run(asio::awaitable<void> body, std::source_location where = std::source_location::current()) {
+void run(asio::awaitable<void> body, evp::testing::CallSite where = {}) {
   asio::io_context io;
   evp::testing::run(io, std::move(body), 120s, "the simulator scenario", where);
 }

@@ -28,12 +28,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
-#include <source_location>
 #include <string_view>
 #include <thread>
 #include <utility>
 
 namespace evp::testing {
+
+/// Where run() was called from, for the message. Not std::source_location: Clang 15
+/// evaluates source_location::current() in a template's default argument where the template
+/// is declared, so every message would name this header; the builtins in a constructor's
+/// default arguments give the caller's file and line with GCC 12 and Clang 15 alike.
+struct CallSite {
+  const char* file;
+  unsigned line;
+  constexpr CallSite(const char* f = __builtin_FILE(), unsigned l = __builtin_LINE()) : file(f), line(l) {}
+};
 
 /// The deadline of run() when the caller does not choose one.
 inline constexpr std::chrono::milliseconds kDefaultDeadline = std::chrono::seconds(60);
@@ -41,13 +50,13 @@ inline constexpr std::chrono::milliseconds kDefaultDeadline = std::chrono::secon
 /// Prints "evp::testing: <what> did not finish within <limit> ..." to stderr and aborts.
 /// `what` empty: the call site (file:line) names it.
 [[noreturn]] inline void deadline_passed(std::string_view what, std::chrono::milliseconds limit,
-                                         const std::source_location& where) {
+                                         const CallSite& where) {
   if (what.empty())
     std::fprintf(stderr, "evp::testing: the coroutine run at %s:%u did not finish within %.1f s; aborting\n",
-                 where.file_name(), static_cast<unsigned>(where.line()), static_cast<double>(limit.count()) / 1000);
+                 where.file, where.line, static_cast<double>(limit.count()) / 1000);
   else
     std::fprintf(stderr, "evp::testing: %.*s (run at %s:%u) did not finish within %.1f s; aborting\n",
-                 static_cast<int>(what.size()), what.data(), where.file_name(), static_cast<unsigned>(where.line()),
+                 static_cast<int>(what.size()), what.data(), where.file, where.line,
                  static_cast<double>(limit.count()) / 1000);
   std::fflush(stderr);
   std::abort();
@@ -59,7 +68,7 @@ inline constexpr std::chrono::milliseconds kDefaultDeadline = std::chrono::secon
 /// when `aw` has not completed within `limit` (see the top of this header).
 template <class T>
 T run(boost::asio::io_context& io, boost::asio::awaitable<T> aw, std::chrono::milliseconds limit = kDefaultDeadline,
-      std::string_view what = {}, std::source_location where = std::source_location::current()) {
+      std::string_view what = {}, CallSite where = {}) {
   auto future = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
@@ -78,7 +87,7 @@ T run(boost::asio::io_context& io, boost::asio::awaitable<T> aw, std::chrono::mi
 template <class T>
 T run_until_idle(boost::asio::io_context& io, boost::asio::awaitable<T> aw,
                  std::chrono::milliseconds limit = kDefaultDeadline, std::string_view what = {},
-                 std::source_location where = std::source_location::current()) {
+                 CallSite where = {}) {
   auto future = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
   const auto deadline = std::chrono::steady_clock::now() + limit;
   io.restart();
@@ -97,7 +106,7 @@ T run_until_idle(boost::asio::io_context& io, boost::asio::awaitable<T> aw,
 /// exception. Aborts with a message when it is not ready in time.
 template <class T>
 T wait(std::future<T>& future, std::chrono::milliseconds limit = kDefaultDeadline, std::string_view what = {},
-       std::source_location where = std::source_location::current()) {
+       CallSite where = {}) {
   if (future.wait_for(limit) != std::future_status::ready) deadline_passed(what, limit, where);
   return future.get();
 }
@@ -106,7 +115,7 @@ T wait(std::future<T>& future, std::chrono::milliseconds limit = kDefaultDeadlin
 /// behaviour as run()).
 template <class T>
 T run_on(boost::asio::io_context& io, boost::asio::awaitable<T> aw, std::chrono::milliseconds limit = kDefaultDeadline,
-         std::string_view what = {}, std::source_location where = std::source_location::current()) {
+         std::string_view what = {}, CallSite where = {}) {
   auto future = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
   return wait(future, limit, what, where);
 }
@@ -135,13 +144,13 @@ class Loop {
   /// Runs `task` on the loop and returns its result (exceptions are rethrown here). Aborts
   /// with a message when it has not finished within the loop's default limit.
   template <class T>
-  T run(boost::asio::awaitable<T> task, std::source_location where = std::source_location::current()) {
+  T run(boost::asio::awaitable<T> task, CallSite where = {}) {
     return run_on(io_, std::move(task), default_limit_, "a task on the test loop", where);
   }
   /// The same with its own limit.
   template <class T>
   T run(boost::asio::awaitable<T> task, std::chrono::milliseconds limit,
-        std::source_location where = std::source_location::current()) {
+        CallSite where = {}) {
     return run_on(io_, std::move(task), limit, "a task on the test loop", where);
   }
 
