@@ -305,3 +305,30 @@ TEST_CASE("management API: operators only; every station live; calls reach the s
     }());
   }
 }
+
+TEST_CASE("management API: push delivery counts by event type and state") {
+  Stack s;  // push on, with the receiver standing in for the browsers' push service
+  INFO(s.logs());
+  const auto driver = s.add_client("Driver");
+  const auto op = random_uuid();
+  REQUIRE(s.cli({"operator", "add", op}).first == 0);
+  const auto op_token = s.token(op), driver_token = s.token(driver);
+
+  const Json sub = s.new_subscription();
+  REQUIRE(s.subscribe(driver_token, sub).status == 201);
+  for (int i = 0; i < 2; ++i) REQUIRE(s.post("/api/v1/notifications/test", Json::object(), driver_token).status == 202);
+  REQUIRE(wait_until([&] { return s.outbox_settled() && s.received(sub).size() == 2; }));
+
+  auto r = s.get("/api/v1/admin/push?hours=1", op_token);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const Json data = r.json()["data"];
+  CHECK(data.value("enabled", false));
+  std::int64_t sent_tests = -1;
+  for (const auto& c : data["counts"])
+    if (c.value("event_type", "") == "test" && c.value("state", "") == "sent") sent_tests = c.value("count", 0);
+  CHECK(sent_tests == 2);
+  CHECK(data["since_start"].value("sent", 0) >= 2);
+  CHECK(s.get("/api/v1/admin/push?hours=0", op_token).status == 400);
+  CHECK(s.get("/api/v1/admin/push", driver_token).status == 403);
+}

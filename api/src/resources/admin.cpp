@@ -11,6 +11,7 @@
 //   GET  /api/v1/admin/events                      session events for review
 //   GET  /api/v1/admin/transactions                by station, driver, state and time
 //   POST /api/v1/admin/clients/{id}/adjustments    credit or debit a driver, with a reason
+//   GET  /api/v1/admin/push                        notification delivery counts
 // Every call that goes out is in `operator_audit`: written before it is sent, completed with
 // the outcome, so even a crash in between leaves a record of a command that may have arrived.
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@
 #include "ocpp/central_system.hpp"
 #include "ocpp/messages/registry.hpp"
 #include "ocpp/rpc.hpp"
+#include "push/service.hpp"
 #include "resources/resources.hpp"
 #include "resources/session_view.hpp"
 #include "resources/stations.hpp"
@@ -328,6 +330,32 @@ awaitable<Reply> adjust(Context& ctx) {
   co_return r;
 }
 
+// Delivery counts of the last `hours` (outbox rows by event type and state) and this
+// process's push counters since it started.
+awaitable<Reply> push_counts(Context& ctx) {
+  const auto hours = ctx.query_int("hours", 24, 1, 24 * 90);
+  Reply r;
+  if (ctx.svc.push == nullptr || !ctx.svc.push->enabled()) {
+    r.data = {{"enabled", false}, {"hours", hours}, {"counts", nlohmann::json::array()}};
+    co_return r;
+  }
+  auto counts = co_await ctx.svc.push->delivery_counts(std::chrono::hours(hours));
+  auto out = nlohmann::json::array();
+  for (const auto& c : counts) out.push_back({{"event_type", c.event_type}, {"state", c.state}, {"count", c.count}});
+  const push::Stats st = ctx.svc.push->stats();
+  r.data = {{"enabled", true},
+            {"hours", hours},
+            {"counts", std::move(out)},
+            {"since_start",
+             {{"sent", st.sent},
+              {"failed", st.failed},
+              {"retried", st.retried},
+              {"in_flight", st.in_flight},
+              {"outbox_depth", st.outbox_depth},
+              {"expired_subscriptions", st.expired_subscriptions}}}};
+  co_return r;
+}
+
 }  // namespace
 
 std::vector<Route> admin_routes() {
@@ -343,6 +371,7 @@ std::vector<Route> admin_routes() {
       {http::verb::get, "/api/v1/admin/events", Access::Operator, events},
       {http::verb::get, "/api/v1/admin/transactions", Access::Operator, transactions},
       {http::verb::post, "/api/v1/admin/clients/{id}/adjustments", Access::Operator, adjust},
+      {http::verb::get, "/api/v1/admin/push", Access::Operator, push_counts},
   };
 }
 

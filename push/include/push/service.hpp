@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/resolver.hpp"
 #include "db/db.hpp"
@@ -79,6 +80,12 @@ struct Stats {
   std::uint64_t origin_wait_timeouts = 0;  ///< requests that found no free slot in time
 };
 
+/// How many notifications of one event type are in one outbox state.
+struct DeliveryCount {
+  std::string event_type, state;  ///< state: pending, sending, sent, failed, expired
+  std::int64_t count = 0;
+};
+
 /// Checks a subscription endpoint before it is stored (and the dispatcher checks the
 /// addresses again when it connects). Returns "" when acceptable, otherwise the reason:
 /// not https, unresolvable, or resolving to a loopback, private (RFC 1918), link-local,
@@ -121,6 +128,8 @@ class Service {
   void handle_invalid_subscription(std::string endpoint);
 
   Stats stats() const;
+  /// Outbox rows created within `window`, counted by event type and state (for operators).
+  asio::awaitable<std::vector<DeliveryCount>> delivery_counts(std::chrono::seconds window);
 
  private:
   void spawn_enqueue(std::string user_id, UserType type, Notification notification);

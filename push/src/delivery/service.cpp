@@ -187,4 +187,17 @@ Stats Service::stats() const {
   return s;
 }
 
+asio::awaitable<std::vector<DeliveryCount>> Service::delivery_counts(std::chrono::seconds window) {
+  db::Params params{db::param(static_cast<std::int64_t>(window.count()))};
+  auto r = co_await impl_->pool.query(
+      "SELECT event_type, state, count(*) FROM push_outbox "
+      "WHERE created_at > now() - make_interval(secs => $1::bigint) GROUP BY event_type, state "
+      "ORDER BY event_type, state",
+      std::move(params));
+  std::vector<DeliveryCount> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({std::string(r.get(i, 0)), std::string(r.get(i, 1)), r.get_int(i, 2)});
+  co_return out;
+}
+
 }  // namespace evp::push
