@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +29,18 @@ int decode_status(int status) {
 }
 
 }  // namespace
+
+ScratchDir::ScratchDir(const std::string& given, const std::string& prefix) : path_(given), owned_(given.empty()) {
+  if (!owned_) return;
+  path_ = "/tmp/" + prefix + "-XXXXXX";
+  if (!mkdtemp(path_.data())) throw std::runtime_error("mkdtemp " + path_ + " failed");
+}
+
+ScratchDir::~ScratchDir() {
+  if (!owned_ || std::getenv("EVP_KEEP_TEST_DIRS")) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -18,32 +18,15 @@ std::string receiver_binary() {
   return v && *v ? v : EVP_TESTING_RECEIVER_BINARY;
 }
 
-Receiver::Receiver(ReceiverOptions options) : options_(std::move(options)) {
-  own_dir_ = options_.dir.empty();
-  dir_ = own_dir_ ? make_temp_dir("evp-receiver") : options_.dir;
-  cert_ = dir_ + "/receiver.pem";
-  try {
-    start();
-  } catch (...) {
-    process_.reset();
-    if (own_dir_) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-    throw;
-  }
+Receiver::Receiver(ReceiverOptions options)
+    : options_(std::move(options)), dir_(options_.dir, "evp-receiver"), cert_(dir_.path() + "/receiver.pem") {
+  start();  // a failure destroys the process, then the folder
 }
 
-Receiver::~Receiver() {
-  process_.reset();  // stops it
-  if (own_dir_ && !std::getenv("EVP_KEEP_TEST_DIRS")) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-}
+Receiver::~Receiver() = default;  // process_ stops it, then dir_ goes
 
 void Receiver::start() {
-  const std::string ready = dir_ + "/receiver.json";
+  const std::string ready = dir_.path() + "/receiver.json";
   std::filesystem::remove(ready);
   // The first start picks free ports; a restart takes the same ones again.
   std::vector<std::string> argv{receiver_binary(),
@@ -58,17 +41,17 @@ void Receiver::start() {
                                 "--ready-file",
                                 ready,
                                 "--subscriptions-out",
-                                dir_ + "/receiver-subscriptions.json",
+                                dir_.path() + "/receiver-subscriptions.json",
                                 "--log-level",
                                 "info"};
   if (options_.state_file) {
     argv.push_back("--state-file");
-    argv.push_back(dir_ + "/receiver-state.jsonl");
+    argv.push_back(dir_.path() + "/receiver-state.jsonl");
   }
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   ++starts_;
   process_ = std::make_unique<ChildProcess>(starts_ == 1 ? "receiver" : "receiver-" + std::to_string(starts_),
-                                            std::move(argv), EnvMap{}, dir_);
+                                            std::move(argv), EnvMap{}, dir_.path());
   const auto deadline = std::chrono::steady_clock::now() + options_.start_limit;
   nlohmann::json info;
   while (!(info = nlohmann::json::parse(read_file(ready), nullptr, false)).is_object()) {

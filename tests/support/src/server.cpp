@@ -35,12 +35,6 @@ std::string server_binary() {
   return v && *v ? v : EVP_TESTING_SERVER_BINARY;
 }
 
-std::string make_temp_dir(const std::string& prefix) {
-  std::string pattern = "/tmp/" + prefix + "-XXXXXX";
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp " + pattern + " failed");
-  return pattern;
-}
-
 bool Server::available(std::string& why) {
   const char* db = std::getenv("EVP_TEST_DATABASE_URL");
   if (!db || !*db) {
@@ -57,10 +51,8 @@ bool Server::available(std::string& why) {
 Server::Server(const std::string& database_url, EnvMap env)
     : Server(ServerOptions{.database_url = database_url, .env = std::move(env)}) {}
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {
+Server::Server(ServerOptions options) : options_(std::move(options)), dir_(options_.dir, "evp-server") {
   if (options_.database_url.empty()) throw std::invalid_argument("ServerOptions::database_url is empty");
-  own_dir_ = options_.dir.empty();
-  dir_ = own_dir_ ? make_temp_dir("evp-server") : options_.dir;
   env_ = {{"DATABASE_URL", options_.database_url},
           {"EVP_ENV", options_.evp_env},
           {"LOG_LEVEL", options_.log_level},
@@ -73,29 +65,16 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   if (options_.tls_port) env_["OCPP_TLS_PORT"] = "0";
   if (options_.db_pool_size > 0) env_["DB_POOL_SIZE"] = std::to_string(options_.db_pool_size);
   for (const auto& [k, v] : options_.env) env_[k] = v;
-  try {
-    if (options_.migrate) {
-      auto [rc, out] = cli({"migrate"});
-      if (rc != 0) throw std::runtime_error("evpower migrate failed (" + std::to_string(rc) + "): " + out);
-    }
-    start();
-  } catch (...) {
-    process_.reset();
-    if (own_dir_) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-    throw;
+  // A failed start needs no clean-up here: the members built so far (the process, then
+  // the folder) are destroyed in that order on the way out.
+  if (options_.migrate) {
+    auto [rc, out] = cli({"migrate"});
+    if (rc != 0) throw std::runtime_error("evpower migrate failed (" + std::to_string(rc) + "): " + out);
   }
+  start();
 }
 
-Server::~Server() {
-  process_.reset();  // stops it
-  if (own_dir_ && !std::getenv("EVP_KEEP_TEST_DIRS")) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-}
+Server::~Server() = default;  // process_ stops it, then dir_ goes
 
 void Server::start() {
   std::vector<std::string> argv = options_.wrapper;
@@ -103,7 +82,7 @@ void Server::start() {
   argv.push_back("serve");
   ++starts_;
   process_ = std::make_unique<ChildProcess>(starts_ == 1 ? "server" : "server-" + std::to_string(starts_),
-                                            std::move(argv), env_, dir_);
+                                            std::move(argv), env_, dir_.path());
   struct Ports {
     std::uint16_t ocpp, tls, rest;
   };
@@ -143,11 +122,11 @@ std::string Server::log_tail(std::size_t bytes) const { return process_ ? proces
 
 std::pair<int, std::string> Server::cli(std::vector<std::string> args) const {
   args.insert(args.begin(), server_binary());
-  return run_command(std::move(args), env_, dir_);
+  return run_command(std::move(args), env_, dir_.path());
 }
 
 int Server::run_cli(const std::string& args) const {
-  return run_command({"/bin/sh", "-c", "exec " + shell_quote(server_binary()) + " " + args}, env_, dir_).first;
+  return run_command({"/bin/sh", "-c", "exec " + shell_quote(server_binary()) + " " + args}, env_, dir_.path()).first;
 }
 
 }  // namespace evp::testing

@@ -61,6 +61,23 @@ void run_shell(const std::string& command);
 /// The whole file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
+/// The folder a Server or Receiver keeps its files in: `given` when not empty (left alone),
+/// else a fresh `/tmp/<prefix>-XXXXXX` that is removed with this object (kept when
+/// EVP_KEEP_TEST_DIRS is set, for a failing test's logs). Declare it before the process
+/// that writes into it, so the process stops first.
+class ScratchDir {
+ public:
+  ScratchDir(const std::string& given, const std::string& prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool owned_ = false;
+};
+
 template <class T>
 T ChildProcess::wait_stdout(const std::function<std::optional<T>(const std::string&)>& parse,
                             std::chrono::milliseconds limit) {

@@ -41,7 +41,7 @@ class Receiver {
   std::uint16_t tls_port() const { return tls_port_; }    ///< the push service (h2 and http/1.1)
   std::uint16_t http_port() const { return http_port_; }  ///< its plain-HTTP control API
   const std::string& cert() const { return cert_; }       ///< PEM of its certificate
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path(); }
   bool running() { return process_ && process_->running(); }
   ChildProcess& process() { return *process_; }
 
@@ -58,8 +58,8 @@ class Receiver {
   void start();
 
   ReceiverOptions options_;
-  std::string dir_, cert_;
-  bool own_dir_ = false;
+  ScratchDir dir_;  // before process_: the process stops before its folder goes
+  std::string cert_;
   int starts_ = 0;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t tls_port_ = 0, http_port_ = 0;

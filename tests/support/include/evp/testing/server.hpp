@@ -79,7 +79,7 @@ class Server {
   ChildProcess& process() { return *process_; }
   /// The environment it runs with (the ports are fixed in it after the first start).
   const EnvMap& env() const { return env_; }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path(); }
 
   /// SIGTERM, SIGKILL after `grace`; the exit status (128+signal when killed by one).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
@@ -104,8 +104,7 @@ class Server {
 
   ServerOptions options_;
   EnvMap env_;
-  std::string dir_;
-  bool own_dir_ = false;
+  ScratchDir dir_;  // before process_: the process stops before its folder goes
   int starts_ = 0;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t ocpp_port_ = 0, tls_port_ = 0, rest_port_ = 0;
@@ -113,8 +112,5 @@ class Server {
 
 /// Path of `evpower`: EVP_SERVER_BINARY, or the one of this build folder.
 std::string server_binary();
-
-/// A fresh directory under /tmp (`/tmp/<prefix>-XXXXXX`); throws when it cannot be made.
-std::string make_temp_dir(const std::string& prefix);
 
 }  // namespace evp::testing
