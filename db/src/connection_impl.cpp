@@ -105,6 +105,14 @@ void ConnectionImpl::fail_connection(const std::string& what) {
   throw Error(msg, {}, true);
 }
 
+void ConnectionImpl::count_error(const Error& error) {
+  ++shared_.stats.errors;
+  if (error.connection_lost()) {
+    broken_ = true;
+    shared_.report_broken(error.what());
+  }
+}
+
 void ConnectionImpl::arm_deadline(std::chrono::milliseconds timeout) {
   timed_out_ = false;
   auto generation = ++deadline_generation_;
@@ -227,11 +235,7 @@ asio::awaitable<Result> ConnectionImpl::collect(std::string_view sql) {
     // Every result was read, so the protocol state is clean: the lease stays usable.
     busy_ = false;
     disarm_deadline();
-    ++shared_.stats.errors;
-    if (error->connection_lost()) {
-      broken_ = true;
-      shared_.report_broken(error->what());
-    }
+    count_error(*error);
     throw *error;
   }
   co_return last;

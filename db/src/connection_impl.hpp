@@ -88,6 +88,9 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   void disarm_deadline();
   void adopt_socket();
   [[noreturn]] void fail_connection(const std::string& what);
+  /// A statement's error (all its results read): counted, and a lost connection is marked
+  /// broken and reported once.
+  void count_error(const Error& error);
   struct Pending;
   asio::awaitable<void> read_pipeline();
   asio::awaitable<PGresult*> next_result();

@@ -144,11 +144,7 @@ asio::awaitable<std::vector<Result>> ConnectionImpl::batch(const std::vector<Sta
   disarm_deadline();
   busy_ = false;
   if (error) {
-    ++shared_.stats.errors;
-    if (error->connection_lost()) {
-      broken_ = true;
-      shared_.report_broken(error->what());
-    }
+    count_error(*error);
     throw *error;
   }
   co_return results;
@@ -202,12 +198,8 @@ asio::awaitable<void> ConnectionImpl::read_pipeline() {
       if (sync != nullptr) PQclear(sync);
       if (!synced) fail_connection("pipeline out of step");
       if (p->error) {
-        ++shared_.stats.errors;
         if (p->commands == 2) prepared_.erase(p->sql);
-        if (p->error->connection_lost()) {
-          broken_ = true;
-          shared_.report_broken(p->error->what());
-        }
+        count_error(*p->error);
       }
       inflight_.pop_front();
       p->done = true;

@@ -58,10 +58,15 @@ awaitable<Reply> station(Context& ctx) {
   co_return r;
 }
 
-awaitable<Reply> frames(Context& ctx) {
-  const std::string& id = ctx.param("id");
+// 404 unless the station is registered (connected or not).
+awaitable<void> require_station(Context& ctx, const std::string& id) {
   auto known = co_await ctx.svc.pool.query("SELECT 1 FROM stations WHERE id = $1", db::params(id));
   if (known.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+}
+
+awaitable<Reply> frames(Context& ctx) {
+  const std::string& id = ctx.param("id");
+  co_await require_station(ctx, id);
   auto out = nlohmann::json::array();
   for (const auto& f : ctx.svc.ocpp.recent_frames(id)) {
     nlohmann::json j{{"at", common::format_datetime(f.at)},
@@ -118,8 +123,7 @@ awaitable<Reply> call(Context& ctx) {
   std::optional<std::chrono::seconds> timeout;
   if (timeout_s > 0) timeout = std::chrono::seconds(timeout_s);
 
-  auto known = co_await ctx.svc.pool.query("SELECT 1 FROM stations WHERE id = $1", db::params(station_id));
-  if (known.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
+  co_await require_station(ctx, station_id);
 
   // On record before it goes out: if this process dies after the station got it, the
   // command is still in the log (as 'sent').
