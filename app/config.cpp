@@ -107,6 +107,8 @@ push::Config push_config_from_env(const common::Env& env, const std::string& env
   c.lease = std::chrono::milliseconds(env.integer("PUSH_LEASE_MS", c.lease.count(), 1000, 3'600'000));
   c.max_unrecorded = static_cast<std::size_t>(
       env.integer("PUSH_MAX_UNRECORDED", static_cast<std::int64_t>(c.max_unrecorded), 1, 100'000));
+  c.db_connections =
+      static_cast<std::size_t>(env.integer("PUSH_DB_CONNECTIONS", static_cast<std::int64_t>(c.db_connections), 1, 64));
   c.origin_concurrency = static_cast<std::size_t>(
       env.integer("PUSH_ORIGIN_CONCURRENCY", static_cast<std::int64_t>(c.origin_concurrency), 1, 10'000));
   c.origin_wait = std::chrono::milliseconds(env.integer("PUSH_ORIGIN_WAIT_MS", c.origin_wait.count(), 10, 600'000));

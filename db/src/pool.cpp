@@ -95,6 +95,8 @@ PoolStats Pool::stats() const {
   return s;
 }
 
+const Config& Pool::config() const { return state_->config; }
+
 std::string Pool::last_error() const { return state_->shared.last_error; }
 
 asio::awaitable<void> Pool::start() {

@@ -96,6 +96,26 @@ awaitable<Reply> metrics(Context& ctx) {
   counter(out, "evp_push_origin_wait_timeouts_total",
           "Push requests that found no free slot to their push service in time (retried later).", "counter",
           ps.origin_wait_timeouts);
+  {
+    const auto& h = ps.commit_to_send;
+    char num[64];
+    out += "# HELP evp_push_commit_to_send_seconds From an outbox row's insert (in the event's transaction) to its "
+           "push request being sent, first attempts.\n";
+    out += "# TYPE evp_push_commit_to_send_seconds histogram\n";
+    for (std::size_t i = 0; i < h.kBuckets.size(); ++i) {
+      std::snprintf(num, sizeof num, "%g", h.kBuckets[i]);
+      out += std::string("evp_push_commit_to_send_seconds_bucket{le=\"") + num + "\"} " + std::to_string(h.buckets[i]) +
+             "\n";
+    }
+    out += "evp_push_commit_to_send_seconds_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    std::snprintf(num, sizeof num, "%.6f", h.sum);
+    out += std::string("evp_push_commit_to_send_seconds_sum ") + num + "\n";
+    out += "evp_push_commit_to_send_seconds_count " + std::to_string(h.count) + "\n";
+    std::snprintf(num, sizeof num, "%.6f", h.max);
+    out += "# HELP evp_push_commit_to_send_max_seconds The largest evp_push_commit_to_send_seconds observation.\n";
+    out += "# TYPE evp_push_commit_to_send_max_seconds gauge\n";
+    out += std::string("evp_push_commit_to_send_max_seconds ") + num + "\n";
+  }
 
   auto db = ctx.svc.pool.stats();
   counter(out, "evp_db_connections", "Open database connections.", "gauge", db.connections);

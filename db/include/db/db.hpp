@@ -205,6 +205,9 @@ class Pool {
   void stop();
 
   PoolStats stats() const;
+  /// The configuration the pool was made with (a component that needs connections of its
+  /// own, apart from the shared ones, opens a second Pool with it).
+  const Config& config() const;
   /// Last connection failure seen (empty once a connection succeeds again).
   std::string last_error() const;
 

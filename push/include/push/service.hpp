@@ -6,6 +6,7 @@
 /// HTTP/2 and records the outcome. Nothing here ever blocks or fails the caller.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -55,6 +56,10 @@ struct Config {
   /// for the database, nothing more is sent. A crash can repeat at most about this many
   /// pushes (PUSH_MAX_UNRECORDED).
   std::size_t max_unrecorded = 32;
+  /// Database connections the dispatcher opens for itself (PUSH_DB_CONNECTIONS), apart from
+  /// the shared pool: claims, outcomes and lease renewals never queue behind the OCPP and
+  /// REST traffic for a connection. One claims, up to two write outcomes, one renews.
+  std::size_t db_connections = 4;
   /// Requests in flight at most to one push-service origin over HTTP/2 (over HTTP/1.1: one
   /// per connection), and how long a request waits for a slot before it is retried later
   /// (PUSH_ORIGIN_CONCURRENCY, PUSH_ORIGIN_WAIT_MS).
@@ -69,6 +74,24 @@ struct Config {
   std::chrono::milliseconds dns_timeout{5000};
 };
 
+/// A latency histogram with fixed buckets (seconds, cumulative as Prometheus counts them).
+struct LatencyHistogram {
+  static constexpr std::array<double, 17> kBuckets{0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05,
+                                                   0.075, 0.1,    0.25,  0.5,    1.0,  2.5,   5.0,  10.0};
+  std::array<std::uint64_t, kBuckets.size()> buckets{};  ///< observations <= kBuckets[i]
+  std::uint64_t count = 0;
+  double sum = 0;  ///< seconds
+  double max = 0;  ///< the largest observation, seconds
+  void observe(double seconds) {
+    if (seconds < 0) seconds = 0;  // clocks of PostgreSQL and this process disagree by a hair
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      if (seconds <= kBuckets[i]) ++buckets[i];
+    ++count;
+    sum += seconds;
+    if (seconds > max) max = seconds;
+  }
+};
+
 struct Stats {
   std::uint64_t enqueued = 0, sent = 0, failed = 0, retried = 0, expired_subscriptions = 0;
   std::uint64_t outbox_depth = 0;        ///< last seen pending rows
@@ -78,6 +101,10 @@ struct Stats {
   std::uint64_t record_failures = 0;     ///< outcome writes that failed (retried)
   std::uint64_t stale_outcomes = 0;      ///< outcomes not recorded: the claim had moved on
   std::uint64_t origin_wait_timeouts = 0;  ///< requests that found no free slot in time
+  /// From an outbox row's insert (clock_timestamp() in its transaction, so the rest of that
+  /// transaction and its commit are included) to its push request being handed to the
+  /// connection; first attempts only (a retry waits out its backoff on purpose).
+  LatencyHistogram commit_to_send;
 };
 
 /// How many notifications of one event type are in one outbox state.

@@ -32,6 +32,13 @@ ClientOptions client_options(const Config& config) {
   return options;
 }
 
+db::Config own_connections(const db::Config& shared, const Config& config) {
+  db::Config c = shared;
+  c.pool_size = std::max<std::size_t>(1, config.db_connections);
+  c.pipeline = false;  // outcomes are writes: pipelined they would lose group commit
+  return c;
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -56,7 +63,7 @@ std::string random_claim_token() {
 
 Dispatcher::Dispatcher(asio::any_io_executor executor, db::Pool& pool, const Config& config, KeyPair key)
     : executor_(executor),
-      pool_(pool),
+      pool_(executor, own_connections(pool.config(), config)),
       config_(config),
       key_(std::move(key)),
       claimant_{config.instance_name, random_claim_token()},
@@ -85,6 +92,7 @@ void Dispatcher::spawn(const char* name, asio::awaitable<void> (Dispatcher::*bod
         }
         if (--self->running_ == 0) {
           self->client_.close_all();
+          self->pool_.stop();
           self->drained_signal_.cancel();
         }
       });
@@ -165,13 +173,7 @@ asio::awaitable<void> Dispatcher::claimer() {
     }
     update_in_flight();
     if (!items.empty() && items.size() == want) continue;  // probably more due
-    if (!db_failed && std::chrono::steady_clock::now() - depth_checked_ > std::chrono::seconds(1)) {
-      depth_checked_ = std::chrono::steady_clock::now();
-      try {
-        stats_.outbox_depth = co_await outbox_depth(pool_);
-      } catch (const std::exception&) {
-      }
-    }
+    if (!db_failed) check_depth();
     if (stopping_) break;
     if (woken_) {
       woken_ = false;
@@ -181,6 +183,25 @@ asio::awaitable<void> Dispatcher::claimer() {
     co_await wake_timer_.async_wait(use_tuple);
     woken_ = false;
   }
+}
+
+void Dispatcher::check_depth() {
+  const auto now = std::chrono::steady_clock::now();
+  if (depth_checking_ || now - depth_checked_ < std::chrono::seconds(1)) return;
+  depth_checked_ = now;
+  depth_checking_ = true;
+  // A count over the outbox is no reason for a woken claimer to wait: it runs beside it.
+  auto self = shared_from_this();
+  asio::co_spawn(
+      executor_,
+      [self]() -> asio::awaitable<void> {
+        try {
+          self->stats_.outbox_depth = co_await outbox_depth(self->pool_);
+        } catch (const std::exception&) {
+        }
+        self->depth_checking_ = false;
+      },
+      asio::detached);
 }
 
 asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
@@ -202,33 +223,16 @@ asio::awaitable<void> Dispatcher::deliver(OutboxItem item) {
 }
 
 asio::awaitable<std::vector<ItemResult>> Dispatcher::record(std::vector<ItemResult> batch) {
-  // The first writer uses a connection the recorder keeps for as long as it runs, so an
-  // outcome never queues behind the OCPP and REST traffic for a pool connection (that wait,
-  // under a storm of transactions, was most of the time between a push being accepted and
-  // its outcome being durable - the window in which a crash makes a duplicate). After an
-  // error it takes a fresh one. A second writer at the same time takes one from the pool.
+  // On the dispatcher's own connections: an outcome never queues behind the OCPP and REST
+  // traffic for a connection (that wait, under a storm of transactions, was most of the
+  // time between a push being accepted and its outcome being durable - the window in
+  // which a crash makes a duplicate - and, through PUSH_MAX_UNRECORDED, held up new sends).
   std::string failure;
-  bool own = false;
   try {
-    if (!recorder_connection_busy_) {
-      own = true;
-      recorder_connection_busy_ = true;
-      if (!recorder_connection_) {
-        auto lease = co_await pool_.acquire();
-        recorder_connection_.emplace(std::move(lease));
-      }
-      stats_.stale_outcomes += co_await record_results(**recorder_connection_, claimant_, batch);
-      recorder_connection_busy_ = false;
-    } else {
-      stats_.stale_outcomes += co_await record_results(pool_, claimant_, batch);
-    }
+    stats_.stale_outcomes += co_await record_results(pool_, claimant_, batch);
     co_return std::vector<ItemResult>{};
   } catch (const std::exception& e) {
     failure = e.what();
-  }
-  if (own) {
-    recorder_connection_.reset();
-    recorder_connection_busy_ = false;
   }
   ++stats_.record_failures;
   spdlog::warn("push: cannot record {} outcome(s) together, trying one by one: {}", batch.size(), failure);
@@ -295,7 +299,6 @@ asio::awaitable<void> Dispatcher::recorder() {
         executor_, [self, batch = std::move(batch)]() mutable { return self->write(std::move(batch)); },
         asio::detached);
   }
-  recorder_connection_.reset();
   recorder_done_ = true;
   renew_timer_.cancel();
 }
@@ -343,6 +346,17 @@ asio::awaitable<ItemResult> Dispatcher::send_one(const OutboxItem& item) {
     message.topic = item.topic;
     message.ttl = item.ttl;
     auto request = build_web_push_request(message, vapid_, now);
+    if (item.attempts == 1 && item.created_us > 0) {
+      // Called inside client_.send, while this coroutine (and so the dispatcher) is alive.
+      request.on_submit = [this, created_us = item.created_us, observed = false]() mutable {
+        if (observed) return;  // sent again at once on a new connection: counted once
+        observed = true;
+        const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        stats_.commit_to_send.observe(static_cast<double>(now_us - created_us) / 1e6);
+      };
+    }
     auto response = co_await client_.send(request);
     // The service's words go into the log and the database: made safe and bounded here.
     response.body = common::sanitize_text(response.body, kMaxErrorText);

@@ -2,7 +2,9 @@
 // The outbox dispatcher: keeps up to workers x batch_size items in flight, claiming more as
 // sends complete, and records each outcome as it arrives (outcomes that arrive together
 // share one statement). Runs as coroutines on the event loop; owned through shared_ptr by
-// those coroutines so that it outlives the Service that started it.
+// those coroutines so that it outlives the Service that started it. Its statements run on
+// database connections of its own (Config::db_connections), never on the shared pool, so
+// a storm of OCPP transactions holding every shared connection cannot delay a push.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,7 +21,8 @@ namespace evp::push::delivery {
 
 class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
  public:
-  /// Throws std::runtime_error when config.ca_file cannot be loaded.
+  /// Throws std::runtime_error when config.ca_file cannot be loaded. `pool` is the shared
+  /// pool: only its configuration is used, for the dispatcher's own connections.
   Dispatcher(asio::any_io_executor executor, db::Pool& pool, const Config& config, KeyPair key);
 
   void start();
@@ -38,6 +41,8 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   asio::awaitable<void> claimer();
   asio::awaitable<void> recorder();
   asio::awaitable<void> renewer();
+  /// Refreshes Stats::outbox_depth at most once a second, off the claimer's path.
+  void check_depth();
   asio::awaitable<void> deliver(OutboxItem item);
   asio::awaitable<ItemResult> send_one(const OutboxItem& item);
   ItemResult judge(const OutboxItem& item, const HttpResponse& response);
@@ -51,7 +56,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   void update_in_flight() { stats_.in_flight = in_flight_ + results_.size() + outcomes_writing_; }
 
   asio::any_io_executor executor_;
-  db::Pool& pool_;
+  db::Pool pool_;  // the dispatcher's own connections
   Config config_;
   KeyPair key_;
   Claimant claimant_;
@@ -62,8 +67,6 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   std::size_t capacity_;
   std::size_t in_flight_ = 0;
   std::vector<ItemResult> results_;    // outcomes waiting to be recorded
-  std::optional<db::Lease> recorder_connection_;  // the first writer's, held while running
-  bool recorder_connection_busy_ = false;
   int writes_in_flight_ = 0;
   std::size_t outcomes_writing_ = 0;  // outcomes in the writes in flight
   int failed_rounds_ = 0;
@@ -77,6 +80,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   bool recorder_done_ = false;
   int running_ = 0;  // coroutines of claimer, recorder, renewer
   std::chrono::steady_clock::time_point depth_checked_{};
+  bool depth_checking_ = false;
   std::chrono::steady_clock::time_point last_db_error_log_{};
 };
 

@@ -68,6 +68,7 @@ class H1Connection final : public Connection, public std::enable_shared_from_thi
       self->close();
     });
 
+    if (request.on_submit) request.on_submit();
     auto [write_ec, written] = co_await http::async_write(*stream_, message, use_tuple);
     if (write_ec) {
       response.error = *timed_out ? "no answer within deadline" : "write failed: " + write_ec.message();

@@ -105,6 +105,7 @@ class H2Connection final : public Connection, public std::enable_shared_from_thi
     streams_.emplace(id, stream);
     last_request_ = Clock::now();
     signal_writer();
+    if (request.on_submit) request.on_submit();
 
     stream->timer.expires_after(options_.request_timeout);
     co_await stream->timer.async_wait(use_tuple);

@@ -2,6 +2,7 @@
 // The push client's request/response and the interface both HTTP versions implement.
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,9 @@ struct HttpRequest {
   /// Lower-case names (HTTP/2 requires it); sent as given over HTTP/1.1 too.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// Called when the request is handed to the connection's writer (HTTP/2: the stream is
+  /// submitted; HTTP/1.1: the write starts) - each time it is, should it be sent again.
+  std::function<void()> on_submit;
 };
 
 struct HttpResponse {

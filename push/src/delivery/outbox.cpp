@@ -16,24 +16,35 @@ namespace {
 // (notification_preferences, migration 004).
 constexpr std::string_view kInsertSql =
     "INSERT INTO push_outbox (subscription_id, user_id, user_type, event_type, payload, urgency, topic, ttl, "
-    "state, last_error) "
-    "SELECT s.id, s.user_id, s.user_type, $3, $4::jsonb, $5, NULLIF($6, ''), $7::int, $8, NULLIF($9, '') "
+    "state, last_error, created_at) "
+    "SELECT s.id, s.user_id, s.user_type, $3, $4::jsonb, $5, NULLIF($6, ''), $7::int, $8, NULLIF($9, ''), "
+    "clock_timestamp() "
     "FROM push_subscriptions s WHERE s.user_id = $1::uuid AND s.user_type = $2 "
     "AND push_event_enabled(s.user_id, $3)";
 
+// created_at is the row's insert time (clock_timestamp(), not the transaction's start), the
+// start of the commit -> request-sent latency (evp_push_commit_to_send_seconds).
+
 // SKIP LOCKED lets concurrent dispatchers take disjoint batches; the lease (locked_until)
 // hands the items of a process that died mid-send to the next claim after it expires.
+// The claim commits without waiting for its WAL flush (synchronous_commit off for this one
+// statement's transaction, set by the InitPlan): a claim lost in a PostgreSQL crash leaves
+// its rows pending, so they are sent again - at-least-once, as after any crash - and every
+// outcome's commit (synchronous) flushes the claim before it anyway. An fsync per claim
+// was a disk wait between an event's commit and its push.
 constexpr std::string_view kClaimSql =
     "UPDATE push_outbox o SET state = 'sending', attempts = o.attempts + 1, "
     "       locked_until = now() + $2::bigint * interval '1 millisecond', "
     "       claim_owner = $3, claim_token = $4::uuid "
     "FROM push_subscriptions s "
-    "WHERE s.id = o.subscription_id AND o.id IN ("
+    "WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off' "
+    "  AND s.id = o.subscription_id AND o.id IN ("
     "  SELECT id FROM push_outbox "
     "  WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND locked_until < now()) "
     "  ORDER BY id FOR UPDATE SKIP LOCKED LIMIT $1::int) "
     "RETURNING o.id, o.subscription_id, s.endpoint, s.p256dh_key, s.auth_key, o.payload, o.urgency, "
-    "          coalesce(o.topic, ''), o.ttl, o.attempts, extract(epoch from o.created_at)::bigint";
+    "          coalesce(o.topic, ''), o.ttl, o.attempts, extract(epoch from o.created_at)::bigint, "
+    "          (extract(epoch from o.created_at) * 1000000)::bigint";
 
 }  // namespace
 
@@ -102,6 +113,7 @@ asio::awaitable<std::vector<OutboxItem>> claim_outbox_items(db::Pool& pool, std:
     item.ttl = static_cast<int>(rows.get_int(r, 8));
     item.attempts = static_cast<int>(rows.get_int(r, 9));
     item.created_unix = rows.get_int(r, 10);
+    item.created_us = rows.get_int(r, 11);
     items.push_back(std::move(item));
   }
   // Returned in id order so that one user's notifications go out in the order they happened.

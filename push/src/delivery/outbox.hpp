@@ -32,6 +32,7 @@ struct OutboxItem {
   int ttl = 0;
   int attempts = 0;  // including this one
   std::int64_t created_unix = 0;
+  std::int64_t created_us = 0;  ///< the row's insert time (clock_timestamp()), µs since the epoch
 };
 
 /// Who holds a claim: the dispatcher instance (stable across restarts of the same

@@ -183,6 +183,7 @@ Stats Service::stats() const {
     s.record_failures = d.record_failures;
     s.stale_outcomes = d.stale_outcomes;
     s.origin_wait_timeouts = d.origin_wait_timeouts;
+    s.commit_to_send = d.commit_to_send;
   }
   return s;
 }

@@ -402,3 +402,63 @@ TEST_CASE("an outcome is recorded only by the claim it belongs to") {
   CHECK(env.count("state = 'pending' AND last_error = 'HTTP 500:  \uFFFD\uFFFD bad' AND "
                   "next_attempt_at <= now() + interval '1 day 1 minute'") == 1);
 }
+
+TEST_CASE("a committed notification is delivered while every connection of the shared pool is busy") {
+  // The OCPP and REST traffic can hold every connection of the shared pool (a storm of
+  // transactions). The dispatcher's claims and outcomes run on connections of its own, so
+  // a notification committed meanwhile still goes out at once. Here the shared pool's two
+  // connections are held for the whole test and a connection would be given out only
+  // after a minute: a dispatcher that asked the shared pool would deliver nothing.
+  Receiver receiver;
+  ServiceEnv env;
+  auto key = KeyPair::generate();
+  auto subs = receiver.subscribe(1);
+  env.add_subscription(kUser, "client", subs[0]);
+
+  evp::db::Pool shared(env.io().get_executor(),
+                       evp::db::Config{.url = env.db().url(), .pool_size = 2, .acquire_timeout = std::chrono::seconds(60)});
+  std::vector<evp::db::Lease> held;
+  env.run([&]() -> asio::awaitable<void> {
+    held.push_back(co_await shared.acquire());
+    held.push_back(co_await shared.acquire());
+  }());
+  REQUIRE(shared.stats().idle == 0);
+
+  auto config = ServiceEnv::config_for(receiver, key);
+  config.poll_interval = std::chrono::seconds(30);  // only the wake-up after commit can be in time
+  Service service(env.io().get_executor(), shared, config);
+  service.start();
+  env.idle(100ms);  // the dispatcher is up and waiting
+  env.enqueue(service, kUser, UserType::Client, test_notification("во время шторма"));
+  // A generous bound for a shared machine; the point is "long before a minute".
+  CHECK(env.wait([&] { return receiver.delivered() == 1; }, std::chrono::seconds(15)));
+  CHECK(env.wait([&] { return env.count("state = 'sent'") == 1; }, std::chrono::seconds(15)));
+  CHECK(shared.stats().waiting == 0);  // nobody queued for the shared connections
+
+  // The latency histogram saw this first attempt.
+  const auto stats = service.stats();
+  CHECK(stats.commit_to_send.count == 1);
+  CHECK(stats.commit_to_send.buckets.back() == 1);
+  CHECK(stats.commit_to_send.max >= 0.0);
+  CHECK(stats.commit_to_send.max == doctest::Approx(stats.commit_to_send.sum));
+
+  held.clear();
+  env.run(service.drain());
+  shared.stop();
+}
+
+TEST_CASE("the latency histogram counts cumulatively, as Prometheus buckets") {
+  LatencyHistogram h;
+  h.observe(0.0004);
+  h.observe(0.012);
+  h.observe(3.0);
+  h.observe(-0.001);  // a hair of clock skew between PostgreSQL and this process
+  CHECK(h.count == 4);
+  CHECK(h.buckets[0] == 2);   // <= 1 ms: 0.4 ms and the clamped one
+  CHECK(h.buckets[5] == 3);   // <= 15 ms
+  CHECK(h.buckets[14] == 3);  // <= 2.5 s
+  CHECK(h.buckets[15] == 4);  // <= 5 s
+  CHECK(h.buckets.back() == 4);
+  CHECK(h.max == doctest::Approx(3.0));
+  CHECK(h.sum == doctest::Approx(3.0124));
+}

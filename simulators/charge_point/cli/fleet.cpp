@@ -49,7 +49,11 @@ struct Fleet {
   double rate = 0;
   double duration_s = 0;
   std::string tag;
+  std::string tag_prefix;  // transactions mode: each station its own tag, prefix + index
+  std::string stop_log;    // transactions mode: "transaction id,unix ms of the Stop answer" per pair
+  std::vector<std::pair<std::int64_t, std::int64_t>> stops;
   int server_pid = 0;
+  int first_index = 1;
   std::vector<std::unique_ptr<ChargePoint>> cps;
   std::vector<bool> busy;  // transactions mode: a pair is running on the station
   std::map<std::string, ActionStats> stats;
@@ -141,13 +145,18 @@ asio::awaitable<void> one_pair(Fleet& f, int i, Clock::time_point scheduled, std
   ++f.outstanding;
   f.busy[i] = true;
   auto& cp = *f.cps[i];
+  const std::string tag = f.tag_prefix.empty() ? f.tag : station_id(f.tag_prefix, f.first_index + i);
   try {
     const auto started = Clock::now();
-    const auto tx = co_await cp.start_transaction(1, f.tag, meter);
+    const auto tx = co_await cp.start_transaction(1, tag, meter);
     f.stats["StartTransaction"].corrected.add(Clock::now() - scheduled);
     const auto stopping = Clock::now();
-    co_await cp.stop_transaction(tx, meter + 1000, "Local", f.tag);
+    co_await cp.stop_transaction(tx, meter + 1000, "Local", tag);
     f.stats["StopTransaction"].corrected.add(Clock::now() - stopping);
+    if (!f.stop_log.empty()) {
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      f.stops.emplace_back(tx, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    }
     f.pair_corrected.add(Clock::now() - scheduled);
     ++f.pairs_ok;
     (void)started;
@@ -321,6 +330,14 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   f.stop = true;
   const double effective = f.mode == "idle" ? measured : f.duration_s;
   report(f, effective, rss_before, rss_after, server_cpu, client_cpu);
+  if (!f.stop_log.empty()) {
+    if (std::FILE* out = std::fopen(f.stop_log.c_str(), "w")) {
+      for (const auto& [tx, ms] : f.stops) std::fprintf(out, "%lld,%lld\n", (long long)tx, (long long)ms);
+      std::fclose(out);
+    } else {
+      std::fprintf(stderr, "cannot write %s\n", f.stop_log.c_str());
+    }
+  }
   for (auto& cp : f.cps)
     if (cp->connected()) co_await cp->close();
   co_return f.connect_failed == 0 ? 0 : 1;
@@ -337,6 +354,8 @@ int run_fleet(const Args& args) {
   f.rate = args.number("rate", f.mode == "heartbeat" || f.mode == "mixed" ? 1000 : 100);
   f.duration_s = args.number("duration", 30);
   f.tag = args.str("tag", "SIMTAG01");
+  f.tag_prefix = args.str("tag-prefix", "");
+  f.stop_log = args.str("stop-log", "");
   f.server_pid = static_cast<int>(args.number("server-pid", 0));
   const double ramp_rate = args.number("ramp", 1000);
   const int concurrency = static_cast<int>(args.number("concurrency", 200));
@@ -360,6 +379,7 @@ int run_fleet(const Args& args) {
   base.auto_meter_values = false;
   const auto prefix = args.str("id-prefix", "SIM");
   const int first = static_cast<int>(args.number("first-index", 1));
+  f.first_index = first;
   for (const auto& u : args.unused())
     if (u != "log-level") throw std::invalid_argument("unknown option --" + u);
 

@@ -19,6 +19,7 @@ void usage() {
       "  evp-cp-sim fleet --url ws://127.0.0.1:8180/ocpp --stations N [--id-prefix SIM]\n"
       "                   --mode idle|heartbeat|mixed|transactions [--rate R] [--duration S] [--ramp CONN_PER_S]\n"
       "                   [--server-pid PID] [--password P] [--tag TAG] [--call-timeout S]\n"
+      "                   [--tag-prefix P (transactions: tag P00001.. per station)] [--stop-log FILE]\n"
       "See docs/SIMULATOR.md.\n",
       stderr);
 }
