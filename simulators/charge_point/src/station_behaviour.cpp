@@ -202,7 +202,8 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         if (info.value("status", "") != "Accepted") {
           // The central system refused the tag: a station ends the transaction at once.
           co_await stop_transaction(tx, meter, "DeAuthorized", {});
-          co_await status(connector, idle_status(connector), "NoError", {}, {});
+          const std::string after = idle_status(connector);
+          co_await status(connector, after, "NoError", {}, {});
           break;
         }
         co_await status(connector, "Charging", "NoError", {}, {});
@@ -239,7 +240,9 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         for (int c = 0; c <= options_.connectors; ++c) {
           if (connector != 0 && c != connector) continue;
           // A connector with a transaction changes when the transaction ends (Scheduled).
-          if (!transactions_.contains(c)) co_await status(c, idle_status(c), "NoError", {}, {});
+          if (transactions_.contains(c)) continue;
+          const std::string st = idle_status(c);
+          co_await status(c, st, "NoError", {}, {});
         }
         break;
       }
@@ -253,14 +256,18 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         arm_reservation_expiry(connector);
         if (tx_id >= 0 && !transactions_.contains(static_cast<int>(tx_id))) {
           const int freed = static_cast<int>(tx_id);
-          co_await status(freed, idle_status(freed), "NoError", {}, {});
+          const std::string st = idle_status(freed);
+          co_await status(freed, st, "NoError", {}, {});
         }
         co_await status(connector, "Reserved", "NoError", {}, {});
         break;
       }
-      case Then::Unreserved:
-        if (!transactions_.contains(connector)) co_await status(connector, idle_status(connector), "NoError", {}, {});
+      case Then::Unreserved: {
+        if (transactions_.contains(connector)) break;
+        const std::string st = idle_status(connector);
+        co_await status(connector, st, "NoError", {}, {});
         break;
+      }
       case Then::Trigger: {
         if (text == "BootNotification") {
           co_await boot();
