@@ -67,11 +67,38 @@ double convert(const Limit& l, const std::string& unit) {
   return unit == "W" ? l.value * factor : l.value / factor;
 }
 
+bool is_int(const Json& j, const char* name, bool required) {
+  if (!j.contains(name)) return !required;
+  return j[name].is_number_integer();
+}
+bool is_text(const Json& j, const char* name, bool required) {
+  if (!j.contains(name)) return !required;
+  return j[name].is_string();
+}
+
 }  // namespace
+
+bool ChargingProfiles::well_formed(const Json& p) {
+  if (!p.is_object() || !is_int(p, "chargingProfileId", true) || !is_int(p, "stackLevel", true) ||
+      !is_int(p, "transactionId", false) || !is_text(p, "chargingProfilePurpose", true) ||
+      !is_text(p, "chargingProfileKind", true) || !is_text(p, "recurrencyKind", false) ||
+      !is_text(p, "validFrom", false) || !is_text(p, "validTo", false) || !p.contains("chargingSchedule"))
+    return false;
+  const Json& s = p["chargingSchedule"];
+  if (!s.is_object() || !is_text(s, "chargingRateUnit", true) || !is_int(s, "duration", false) ||
+      !is_text(s, "startSchedule", false) || !s.contains("chargingSchedulePeriod") ||
+      !s["chargingSchedulePeriod"].is_array())
+    return false;
+  for (const auto& period : s["chargingSchedulePeriod"])
+    if (!period.is_object() || !is_int(period, "startPeriod", true) || !period.contains("limit") ||
+        !period["limit"].is_number() || !is_int(period, "numberPhases", false))
+      return false;
+  return true;
+}
 
 std::string ChargingProfiles::set(int connector, const Json& p, int connectors, const std::map<int, RunningTx>& running,
                                   const ConfigStore& config, SysTime now) {
-  if (connector < 0 || connector > connectors) return "Rejected";
+  if (!well_formed(p) || connector < 0 || connector > connectors) return "Rejected";
   const std::string purpose = p.value("chargingProfilePurpose", "");
   const std::string kind = p.value("chargingProfileKind", "");
   if (purpose == "ChargePointMaxProfile" && connector != 0) return "Rejected";

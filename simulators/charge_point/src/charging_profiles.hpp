@@ -38,6 +38,10 @@ class ChargingProfiles {
   /// Longest composite schedule computed (seconds); longer requests are cut to it.
   static constexpr int kMaxCompositeSeconds = 7 * 24 * 3600;
 
+  /// The fields the station reads are there with their JSON types (the OCPP schema's
+  /// csChargingProfiles); a profile that is not is answered with a CALLERROR.
+  static bool well_formed(const nlohmann::json& profile);
+
   /// SetChargingProfile.conf status: "Accepted" (stored, replacing a profile with the same
   /// id or the same connector/stackLevel/purpose) or "Rejected" (invalid or not applicable).
   std::string set(int connector, const nlohmann::json& profile, int connectors,

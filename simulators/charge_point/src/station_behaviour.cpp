@@ -77,7 +77,7 @@ detail::Decision ChargePoint::Impl::decide(const std::string& action, const Json
     if (payload.contains("chargingProfile")) {
       // Only a TxProfile, and only from a station that does smart charging (§5.11).
       d.extra = payload["chargingProfile"];
-      ok = ok && profiles_enabled_.contains("SmartCharging") && d.extra.is_object() &&
+      ok = ok && profiles_enabled_.contains("SmartCharging") && detail::ChargingProfiles::well_formed(d.extra) &&
            d.extra.value("chargingProfilePurpose", "") == "TxProfile";
     }
     conf = {{"status", ok ? "Accepted" : "Rejected"}};

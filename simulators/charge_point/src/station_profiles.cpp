@@ -194,6 +194,8 @@ bool ChargePoint::Impl::decide_profiles(const std::string& action, const Json& p
   } else if (action == "SetChargingProfile") {
     const int connector = static_cast<int>(req_int(payload, "connectorId"));
     const Json& profile = detail::field(payload, "csChargingProfiles");
+    if (!detail::ChargingProfiles::well_formed(profile))
+      throw CallErrorReply("FormationViolation", "csChargingProfiles is not a ChargingProfile", {});
     conf = {{"status", charging_profiles_.set(connector, profile, options_.connectors, running_for_profiles(), config_,
                                               sys_now())}};
   } else if (action == "ClearChargingProfile") {

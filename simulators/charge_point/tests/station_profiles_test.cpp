@@ -281,6 +281,8 @@ TEST_CASE("station profiles: charging profiles stored, cleared and composed") {
         "chargingSchedulePeriod": [{"startPeriod": 10, "limit": 6}]}})");
     CHECK(r["status"] == "Rejected");
     CHECK(cp.charging_profiles().size() == 2);
+    auto malformed = co_await set(1, R"({"chargingProfileId": 6, "stackLevel": 0})");
+    CHECK(malformed["error"] == "FormationViolation");
 
     auto c = co_await cs.call("GetCompositeSchedule", j(R"({"connectorId": 1, "duration": 120})"));
     CHECK(c["status"] == "Accepted");
