@@ -13,13 +13,16 @@ using nlohmann::json;
 namespace {
 const SysTime kNow{std::chrono::seconds(1'800'000'000)};  // 2027-01-15T08:00:00Z
 
-json profile(int id, int level, const char* purpose, const char* kind, json periods, json extra = json::object()) {
+// Vectors and maps, not json, for the brace-initialised arguments: Clang takes `{x}` for a
+// json `x` as a copy of x, GCC as a one-element array.
+json profile(int id, int level, const char* purpose, const char* kind, const std::vector<json>& periods,
+             const std::map<std::string, json>& extra = {}) {
   json p{{"chargingProfileId", id},
          {"stackLevel", level},
          {"chargingProfilePurpose", purpose},
          {"chargingProfileKind", kind},
-         {"chargingSchedule", {{"chargingRateUnit", "A"}, {"chargingSchedulePeriod", periods}}}};
-  for (auto& [k, v] : extra.items()) {
+         {"chargingSchedule", {{"chargingRateUnit", "A"}, {"chargingSchedulePeriod", json(periods)}}}};
+  for (const auto& [k, v] : extra) {
     if (k == "startSchedule" || k == "duration" || k == "chargingRateUnit")
       p["chargingSchedule"][k] = v;
     else
