@@ -24,6 +24,7 @@
 #include "ocpp/messages/registry.hpp"
 #include "ocpp/rpc.hpp"
 #include "push/service.hpp"
+#include "resources/admin_calls.hpp"
 #include "resources/resources.hpp"
 #include "resources/session_view.hpp"
 #include "resources/stations.hpp"
@@ -58,12 +59,6 @@ awaitable<Reply> station(Context& ctx) {
   co_return r;
 }
 
-// 404 unless the station is registered (connected or not).
-awaitable<void> require_station(Context& ctx, const std::string& id) {
-  auto known = co_await ctx.svc.pool.query("SELECT 1 FROM stations WHERE id = $1", db::params(id));
-  if (known.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
-}
-
 awaitable<Reply> frames(Context& ctx) {
   const std::string& id = ctx.param("id");
   co_await require_station(ctx, id);
@@ -78,32 +73,6 @@ awaitable<Reply> frames(Context& ctx) {
   Reply r;
   r.data = std::move(out);
   co_return r;
-}
-
-// JSON text for a jsonb parameter; invalid UTF-8 (which a parsed body cannot hold, but a
-// station's answer is only validated against its schema) is replaced, never thrown.
-std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-struct Outcome {
-  std::string name;  // operator_audit.outcome
-  http::status status;
-  std::string code;
-};
-
-Outcome outcome_of(const ocpp::CallFailed& e) {
-  using R = ocpp::CallFailed::Reason;
-  switch (e.reason()) {
-    case R::NotConnected:
-    case R::Closed:
-      return {"offline", http::status::conflict, "station_offline"};
-    case R::Timeout:
-      return {"timeout", http::status::gateway_timeout, "station_timeout"};
-    case R::CallError:
-      return {"call_error", http::status::bad_gateway, "station_call_error"};
-    case R::InvalidResponse:
-      break;
-  }
-  return {"invalid_response", http::status::bad_gateway, "station_invalid_response"};
 }
 
 awaitable<Reply> call(Context& ctx) {
@@ -124,52 +93,13 @@ awaitable<Reply> call(Context& ctx) {
   if (timeout_s > 0) timeout = std::chrono::seconds(timeout_s);
 
   co_await require_station(ctx, station_id);
+  const AuditedCall sent = co_await audited_call(ctx, station_id, action, payload, timeout);
+  if (sent.failure) throw_call_failure(sent, station_id, action);
 
-  // On record before it goes out: if this process dies after the station got it, the
-  // command is still in the log (as 'sent').
-  const std::string request_text = json_text(payload);
-  auto row = co_await ctx.svc.pool.query(
-      "INSERT INTO operator_audit (operator_id, station_id, action, request) VALUES ($1, $2, $3, $4::jsonb) "
-      "RETURNING id, created_at",
-      db::params(ctx.user.id, station_id, action, request_text));
-  const std::string audit_id(row.get(0, 0));
-
-  std::optional<nlohmann::json> answer;
-  std::optional<ocpp::CallFailed> failure;  // co_await is not allowed inside a catch block
-  try {
-    std::string call_action = action;
-    nlohmann::json call_payload = payload;
-    answer = co_await ctx.svc.ocpp.call_json(station_id, std::move(call_action), std::move(call_payload), timeout);
-  } catch (const ocpp::CallFailed& e) {
-    failure = e;
-  }
-
-  const Outcome outcome = failure ? outcome_of(*failure) : Outcome{"answered", http::status::ok, {}};
-  const std::optional<std::string> response_text = answer ? std::optional(json_text(*answer)) : std::nullopt;
-  const std::optional<std::string> error_text = failure ? std::optional(std::string(failure->what())) : std::nullopt;
-  bool recorded = true;
-  try {
-    co_await ctx.svc.pool.query(
-        "UPDATE operator_audit SET outcome = $2, response = $3::jsonb, error = $4, completed_at = now() WHERE id = $1",
-        db::params(audit_id, outcome.name, response_text, error_text));
-  } catch (const db::Error& e) {
-    // The station has acted (or not) either way: the operator hears its answer; the log
-    // keeps the row as 'sent', which says the outcome is unknown.
-    spdlog::warn("audit {}: {} to {} done but its outcome was not recorded: {}", audit_id, action, station_id,
-                 e.what());
-    recorded = false;
-  }
-
-  nlohmann::json details{{"audit_id", audit_id}, {"station_id", station_id}, {"action", action}};
-  if (failure) {
-    if (failure->reason() == ocpp::CallFailed::Reason::CallError) {
-      details["error_code"] = failure->error_code();
-    }
-    throw ApiError(outcome.status, outcome.code, failure->what(), details);
-  }
+  nlohmann::json details{{"audit_id", sent.audit_id}, {"station_id", station_id}, {"action", action}};
   details["request"] = payload;
-  details["response"] = *answer;
-  details["recorded"] = recorded;
+  details["response"] = *sent.answer;
+  details["recorded"] = sent.recorded;
   Reply r;
   r.data = std::move(details);
   co_return r;

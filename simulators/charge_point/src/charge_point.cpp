@@ -29,8 +29,23 @@ std::string random_prefix() {
 
 std::string now_text() { return common::format_datetime(common::now()); }
 
+namespace {
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) {
+    if (!out.empty()) out += ',';
+    out += i;
+  }
+  return out;
+}
+}  // namespace
+
 ChargePoint::Impl::Impl(asio::any_io_executor executor, ChargePointOptions options)
-    : executor_(executor), options_(std::move(options)), id_prefix_(random_prefix()), config_(options_.connectors) {
+    : executor_(executor),
+      options_(std::move(options)),
+      id_prefix_(random_prefix()),
+      config_(options_.connectors, joined(options_.feature_profiles)),
+      profiles_enabled_(options_.feature_profiles.begin(), options_.feature_profiles.end()) {
   auto url = detail::parse_ws_url(options_.url);
   if (!url) throw std::invalid_argument("not a ws:// or wss:// URL: " + options_.url);
   url_ = *url;
@@ -87,6 +102,8 @@ void ChargePoint::Impl::shutdown() {
   if (heartbeat_timer_) heartbeat_timer_->cancel();
   for (auto& [id, timer] : meter_timers_) timer->cancel();
   for (auto& w : call_watchers_) w->cancel();
+  for (auto& [c, r] : reservations_)
+    if (r.timer) r.timer->cancel();
   if (pending_) pending_->timer.cancel();
 }
 

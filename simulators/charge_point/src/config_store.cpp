@@ -1,23 +1,77 @@
 #include "config_store.hpp"
 
 #include <charconv>
+#include <set>
 
 namespace evp::sim::detail {
 
-ConfigStore::ConfigStore(int connectors) {
+namespace {
+// Measurands of OCPP 1.6 §7.31 the simulated meter can sample.
+const std::set<std::string>& known_measurands() {
+  static const std::set<std::string> m{"Energy.Active.Import.Register", "Power.Active.Import", "Current.Import",
+                                       "Voltage", "SoC", "Temperature"};
+  return m;
+}
+
+bool valid_measurands(const std::string& value) {
+  if (value.empty()) return true;  // nothing sampled
+  std::size_t from = 0;
+  for (;;) {
+    const auto comma = value.find(',', from);
+    const std::string item = value.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (!known_measurands().contains(item)) return false;
+    if (comma == std::string::npos) return true;
+    from = comma + 1;
+  }
+}
+
+bool parse_int(const std::string& value, int& out) {
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  return !value.empty() && ec == std::errc() && p == value.data() + value.size();
+}
+}  // namespace
+
+ConfigStore::ConfigStore(int connectors, const std::string& profiles) {
+  const auto I = Kind::Integer;
+  const auto B = Kind::Boolean;
+  const auto T = Kind::Text;
   entries_ = {
-      {"HeartbeatInterval", {"300", false, true}},
-      {"MeterValueSampleInterval", {"60", false, true}},
-      {"ClockAlignedDataInterval", {"0", false, true}},
-      {"ConnectionTimeOut", {"60", false, true}},
-      {"ResetRetries", {"1", false, true}},
-      {"NumberOfConnectors", {std::to_string(connectors), true, true}},
-      {"MeterValuesSampledData", {"Energy.Active.Import.Register", false, false}},
-      {"AuthorizeRemoteTxRequests", {"false", false, false}},
-      {"LocalPreAuthorize", {"false", false, false}},
-      {"StopTransactionOnEVSideDisconnect", {"true", false, false}},
-      {"SupportedFeatureProfiles", {"Core,RemoteTrigger", true, false}},
-      {"WebSocketPingInterval", {"0", false, true}},
+      // Core
+      {"AuthorizeRemoteTxRequests", {"false", false, B}},
+      {"AuthorizationCacheEnabled", {"true", false, B}},
+      {"ClockAlignedDataInterval", {"0", false, I}},
+      {"ConnectionTimeOut", {"60", false, I}},
+      {"ConnectorPhaseRotation", {"NotApplicable", false, T}},
+      {"GetConfigurationMaxKeys", {"50", true, I}},
+      {"HeartbeatInterval", {"300", false, I}},
+      {"LocalAuthorizeOffline", {"true", false, B}},
+      {"LocalPreAuthorize", {"false", false, B}},
+      {"MeterValuesAlignedData", {"Energy.Active.Import.Register", false, Kind::Measurands}},
+      {"MeterValuesSampledData", {"Energy.Active.Import.Register", false, Kind::Measurands}},
+      {"MeterValueSampleInterval", {"60", false, I}},
+      {"NumberOfConnectors", {std::to_string(connectors), true, I}},
+      {"ResetRetries", {"1", false, I}},
+      {"StopTransactionOnEVSideDisconnect", {"true", false, B}},
+      {"StopTransactionOnInvalidId", {"true", false, B}},
+      {"StopTxnAlignedData", {"", false, Kind::Measurands}},
+      {"StopTxnSampledData", {"", false, Kind::Measurands}},
+      {"SupportedFeatureProfiles", {profiles, true, T}},
+      {"TransactionMessageAttempts", {"3", false, I}},
+      {"TransactionMessageRetryInterval", {"60", false, I}},
+      {"UnlockConnectorOnEVSideDisconnect", {"true", false, B}},
+      // The WebSocket layer reads it when it connects: a change waits for the next boot.
+      {"WebSocketPingInterval", {"0", false, I, true}},
+      // Local Auth List Management
+      {"LocalAuthListEnabled", {"true", false, B}},
+      {"LocalAuthListMaxLength", {"100", true, I}},
+      {"SendLocalListMaxLength", {"100", true, I}},
+      // Reservation
+      {"ReserveConnectorZeroSupported", {"false", true, B}},
+      // Smart Charging
+      {"ChargeProfileMaxStackLevel", {"10", true, I}},
+      {"ChargingScheduleAllowedChargingRateUnit", {"Current,Power", true, T}},
+      {"ChargingScheduleMaxPeriods", {"24", true, I}},
+      {"MaxChargingProfilesInstalled", {"20", true, I}},
   };
 }
 
@@ -29,24 +83,44 @@ std::optional<std::string> ConfigStore::get(const std::string& key) const {
 
 int ConfigStore::get_int(const std::string& key, int fallback) const {
   auto v = get(key);
-  if (!v) return fallback;
   int out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  return ec == std::errc() && p == v->data() + v->size() ? out : fallback;
+  return v && parse_int(*v, out) ? out : fallback;
+}
+
+bool ConfigStore::get_bool(const std::string& key, bool fallback) const {
+  auto v = get(key);
+  if (!v) return fallback;
+  if (*v == "true") return true;
+  if (*v == "false") return false;
+  return fallback;
 }
 
 std::string ConfigStore::change(const std::string& key, const std::string& value) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return "NotSupported";
-  if (it->second.readonly) return "Rejected";
-  if (it->second.integer) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (value.empty() || ec != std::errc() || p != value.data() + value.size() || n < 0) return "Rejected";
+  Entry& e = it->second;
+  if (e.readonly) return "Rejected";
+  int n = 0;
+  switch (e.kind) {
+    case Kind::Integer:
+      if (!parse_int(value, n) || n < 0) return "Rejected";
+      break;
+    case Kind::Boolean:
+      // OCPP booleans are "true"/"false"; stations commonly take either case.
+      if (value != "true" && value != "false" && value != "True" && value != "False") return "Rejected";
+      break;
+    case Kind::Measurands:
+      if (!valid_measurands(value)) return "Rejected";
+      break;
+    case Kind::Text:
+      if (value.size() > 500) return "Rejected";
+      break;
   }
-  it->second.value = value;
-  return "Accepted";
+  e.value = e.kind == Kind::Boolean ? (value == "true" || value == "True" ? "true" : "false") : value;
+  return e.reboot ? "RebootRequired" : "Accepted";
 }
+
+void ConfigStore::set(const std::string& key, const std::string& value) { entries_[key].value = value; }
 
 nlohmann::json ConfigStore::describe(const std::vector<std::string>& keys) const {
   nlohmann::json known = nlohmann::json::array();

@@ -5,7 +5,7 @@
 using evp::sim::detail::ConfigStore;
 
 TEST_CASE("config store: change validates integers and read-only keys") {
-  ConfigStore c(2);
+  ConfigStore c(2, "Core");
   CHECK(c.get("NumberOfConnectors") == "2");
   CHECK(c.change("HeartbeatInterval", "30") == "Accepted");
   CHECK(c.get_int("HeartbeatInterval", 0) == 30);
@@ -17,7 +17,7 @@ TEST_CASE("config store: change validates integers and read-only keys") {
 }
 
 TEST_CASE("config store: describe lists requested and unknown keys") {
-  ConfigStore c(1);
+  ConfigStore c(1, "Core");
   auto all = c.describe({});
   CHECK(all["configurationKey"].size() >= 10);
   CHECK_FALSE(all.contains("unknownKey"));

@@ -7,36 +7,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "charge_point_impl.hpp"
+#include "payload_fields.hpp"
 
 namespace evp::sim {
 
 namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-// Payload checks for what the station needs; the error codes are those of OCPP-J §4.2.3.
-const Json& field(const Json& payload, const char* name) {
-  if (!payload.is_object()) throw CallErrorReply("FormationViolation", "payload is not an object", Json::object());
-  auto it = payload.find(name);
-  if (it == payload.end())
-    throw CallErrorReply("OccurenceConstraintViolation", std::string(name) + " is required", Json::object());
-  return *it;
-}
-std::string req_string(const Json& payload, const char* name) {
-  const Json& v = field(payload, name);
-  if (!v.is_string()) throw CallErrorReply("TypeConstraintViolation", std::string(name) + " must be a string", {});
-  return v.get<std::string>();
-}
-std::int64_t req_int(const Json& payload, const char* name) {
-  const Json& v = field(payload, name);
-  if (!v.is_number_integer())
-    throw CallErrorReply("TypeConstraintViolation", std::string(name) + " must be an integer", {});
-  return v.get<std::int64_t>();
-}
-std::optional<std::int64_t> opt_int(const Json& payload, const char* name) {
-  if (!payload.is_object() || !payload.contains(name)) return std::nullopt;
-  return req_int(payload, name);
-}
 
 std::string error_frame(const std::string& id, const CallErrorReply& e) {
   return Json::array({4, id, e.code(), e.description(), e.details().is_object() ? e.details() : Json::object()})
@@ -46,10 +23,14 @@ std::string error_frame(const std::string& id, const CallErrorReply& e) {
 // Plain helpers: GCC 12 rejects string-literal ternaries and braced JSON inside coroutines
 // ("array used as initializer").
 std::string pick(bool cond, const char* yes, const char* no) { return cond ? yes : no; }
-Json status_payload(const char* status) { return Json{{"status", status}}; }
+Json status_payload(const std::string& status) { return Json{{"status", status}}; }
 
 }  // namespace
 
+using detail::opt_int;
+using detail::opt_string;
+using detail::req_int;
+using detail::req_string;
 using detail::Then;
 
 // The answer, decided synchronously (GCC 12 miscompiles brace-initialised JSON inside
@@ -63,22 +44,42 @@ detail::Decision ChargePoint::Impl::decide(const std::string& action, const Json
   std::string& text = d.text;
   std::optional<Json> hooked;
   if (hook_) hooked = hook_(action, payload);
+  const std::string profile = detail::profile_of(action);
   if (hooked) {
     conf = std::move(*hooked);
+  } else if (profile.empty() || !profiles_enabled_.contains(profile)) {
+    throw CallErrorReply("NotImplemented",
+                         "action " + action + " is not implemented by this station (" +
+                             (profile.empty() ? std::string("not a central-system call") : profile + " profile off") +
+                             ")",
+                         {});
+  } else if (decide_profiles(action, payload, d)) {
+    // Firmware, Local Auth List, Reservation, Smart Charging (station_profiles.cpp)
   } else if (action == "RemoteStartTransaction") {
     text = req_string(payload, "idTag");
+    // Free for this tag: no transaction, operative, not reserved for someone else.
+    auto usable = [&](int c) {
+      auto r = reservations_.find(c);
+      return c >= 1 && c <= options_.connectors && !transactions_.contains(c) && !unavailable_.contains(c) &&
+             !unavailable_.contains(0) && (r == reservations_.end() || detail::fold(r->second.id_tag) == detail::fold(text));
+    };
     auto requested = opt_int(payload, "connectorId");
     if (requested) {
       connector = static_cast<int>(*requested);
     } else {
       for (int c = 1; c <= options_.connectors; ++c)
-        if (!transactions_.contains(c) && !unavailable_.contains(c)) {
+        if (usable(c)) {
           connector = c;
           break;
         }
     }
-    const bool ok = connector >= 1 && connector <= options_.connectors && !transactions_.contains(connector) &&
-                    !unavailable_.contains(connector);
+    bool ok = usable(connector);
+    if (payload.contains("chargingProfile")) {
+      // Only a TxProfile, and only from a station that does smart charging (§5.11).
+      d.extra = payload["chargingProfile"];
+      ok = ok && profiles_enabled_.contains("SmartCharging") && detail::ChargingProfiles::well_formed(d.extra) &&
+           d.extra.value("chargingProfilePurpose", "") == "TxProfile";
+    }
     conf = {{"status", ok ? "Accepted" : "Rejected"}};
     if (ok) then = Then::RemoteStart;
   } else if (action == "RemoteStopTransaction") {
@@ -134,15 +135,16 @@ detail::Decision ChargePoint::Impl::decide(const std::string& action, const Json
     static const std::set<std::string> kinds{"BootNotification",         "DiagnosticsStatusNotification",
                                              "FirmwareStatusNotification", "Heartbeat",
                                              "MeterValues",              "StatusNotification"};
-    if (!kinds.contains(text))
-      throw CallErrorReply("PropertyConstraintViolation", "unknown requestedMessage " + text, {});
-    if (connector > options_.connectors) {
+    if (!kinds.contains(text)) {
+      conf = {{"status", "NotImplemented"}};  // a message this station cannot send on request
+    } else if (connector > options_.connectors || connector < -1) {
       conf = {{"status", "Rejected"}};
     } else {
       conf = {{"status", "Accepted"}};
       then = Then::Trigger;
     }
   } else if (action == "ClearCache") {
+    auth_cache_.clear();  // the Local Authorization List is not the cache: it stays
     conf = {{"status", "Accepted"}};
   } else if (action == "DataTransfer") {
     const auto vendor = req_string(payload, "vendorId");
@@ -190,11 +192,18 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         co_await status(connector, "Preparing", "NoError", {}, {});
         const auto meter = meter_wh_[connector];
         const auto tx = co_await start_transaction(connector, text, meter, true);
+        if (d.extra.is_object()) {
+          Json profile = d.extra;
+          profile["transactionId"] = tx;
+          charging_profiles_.set(connector, profile, options_.connectors, running_for_profiles(), config_,
+                                 std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+        }
         const Json& info = metrics_.last_result["StartTransaction"]["idTagInfo"];
         if (info.value("status", "") != "Accepted") {
           // The central system refused the tag: a station ends the transaction at once.
           co_await stop_transaction(tx, meter, "DeAuthorized", {});
-          co_await status(connector, "Available", "NoError", {}, {});
+          const std::string after = idle_status(connector);
+          co_await status(connector, after, "NoError", {}, {});
           break;
         }
         co_await status(connector, "Charging", "NoError", {}, {});
@@ -209,7 +218,8 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
             const int at = c;
             const auto meter = t.meter_now;
             co_await stop_transaction(tx, meter, pick(then == Then::RemoteStop, "Remote", "UnlockCommand"), {});
-            co_await status(at, "Available", "NoError", {}, {});
+            const std::string after = idle_status(at);  // Unavailable when a change was Scheduled
+            co_await status(at, after, "NoError", {}, {});
             break;
           }
         }
@@ -219,15 +229,43 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         co_await reset_and_reconnect(keep, text);
         break;
       case Then::Availability: {
-        for (int c = 1; c <= options_.connectors; ++c) {
+        // Connector 0 is the whole charge point: it and every connector change.
+        for (int c = 0; c <= options_.connectors; ++c) {
           if (connector != 0 && c != connector) continue;
           if (text == "Inoperative")
             unavailable_.insert(c);
           else
             unavailable_.erase(c);
-          if (!transactions_.contains(c))
-            co_await status(c, pick(text == "Inoperative", "Unavailable", "Available"), "NoError", {}, {});
         }
+        for (int c = 0; c <= options_.connectors; ++c) {
+          if (connector != 0 && c != connector) continue;
+          // A connector with a transaction changes when the transaction ends (Scheduled).
+          if (transactions_.contains(c)) continue;
+          const std::string st = idle_status(c);
+          co_await status(c, st, "NoError", {}, {});
+        }
+        break;
+      }
+      case Then::Firmware:
+        co_await run_firmware_update(keep, text, d.extra);
+        break;
+      case Then::Diagnostics:
+        co_await run_diagnostics(keep, text);
+        break;
+      case Then::Reserved: {
+        arm_reservation_expiry(connector);
+        if (tx_id >= 0 && !transactions_.contains(static_cast<int>(tx_id))) {
+          const int freed = static_cast<int>(tx_id);
+          const std::string st = idle_status(freed);
+          co_await status(freed, st, "NoError", {}, {});
+        }
+        co_await status(connector, "Reserved", "NoError", {}, {});
+        break;
+      }
+      case Then::Unreserved: {
+        if (transactions_.contains(connector)) break;
+        const std::string st = idle_status(connector);
+        co_await status(connector, st, "NoError", {}, {});
         break;
       }
       case Then::Trigger: {
@@ -236,21 +274,28 @@ asio::awaitable<void> ChargePoint::Impl::handle_call(std::shared_ptr<Impl> keep,
         } else if (text == "Heartbeat") {
           co_await call("Heartbeat", Json::object(), {});
         } else if (text == "DiagnosticsStatusNotification") {
-          co_await call("DiagnosticsStatusNotification", status_payload("Idle"), {});
+          // What is in progress now; Idle when nothing is (§4.4, §4.5).
+          const Json payload = status_payload(diagnostics_status_.c_str());
+          co_await call("DiagnosticsStatusNotification", payload, {});
         } else if (text == "FirmwareStatusNotification") {
-          co_await call("FirmwareStatusNotification", status_payload("Idle"), {});
+          const Json payload = status_payload(firmware_status_.c_str());
+          co_await call("FirmwareStatusNotification", payload, {});
         } else {
           const int first = connector >= 0 ? connector : (text == "StatusNotification" ? 0 : 1);
           const int last = connector >= 0 ? connector : options_.connectors;
           for (int c = first; c <= last; ++c) {
             if (text == "StatusNotification") {
               auto it = connector_status_.find(c);
-              std::string st = it == connector_status_.end() ? std::string("Available") : it->second;
+              std::string st = it == connector_status_.end() ? idle_status(c) : it->second;
               co_await status(c, st, "NoError", {}, {});
             } else {
               std::optional<std::int64_t> tx;
-              if (auto it = transactions_.find(c); it != transactions_.end()) tx = it->second.id;
-              co_await meter_values(c, tx, meter_wh_[c]);
+              std::int64_t wh = meter_wh_[c];
+              if (auto it = transactions_.find(c); it != transactions_.end()) {
+                tx = it->second.id;
+                wh = std::max(wh, it->second.meter_now);
+              }
+              co_await meter_values(c, tx, wh, "Trigger");
             }
           }
         }
@@ -284,8 +329,11 @@ asio::awaitable<void> ChargePoint::Impl::reset_and_reconnect(std::shared_ptr<Imp
   }
   if (!connected_) co_return;
   co_await boot();
-  for (int c = 1; c <= options_.connectors; ++c)
-    co_await status(c, pick(unavailable_.contains(c), "Unavailable", "Available"), "NoError", {}, {});
+  // Availability, reservations and charging profiles survive a reboot (§5.2, §5.13, §3.13).
+  for (int c = 1; c <= options_.connectors; ++c) {
+    const std::string st = idle_status(c);
+    co_await status(c, st, "NoError", {}, {});
+  }
 }
 
 }  // namespace evp::sim

@@ -23,7 +23,7 @@ asio::awaitable<Json> ChargePoint::Impl::boot() {
   Json conf = co_await call("BootNotification", std::move(req), {});
   registration_status_ = conf.value("status", "");
   const int interval = conf.value("interval", 0);
-  if (interval > 0) config_.change("HeartbeatInterval", std::to_string(interval));
+  if (interval > 0) config_.set("HeartbeatInterval", std::to_string(interval));
   if (registration_status_ == "Accepted" && options_.auto_heartbeat)
     start_heartbeats(config_.get_int("HeartbeatInterval", 300));
   co_return conf;
@@ -41,21 +41,34 @@ asio::awaitable<Json> ChargePoint::Impl::status(int connector, std::string statu
 asio::awaitable<std::int64_t> ChargePoint::Impl::start_transaction(int connector, std::string id_tag,
                                                                    std::int64_t meter_start, bool remote) {
   Json req{{"connectorId", connector}, {"idTag", id_tag}, {"meterStart", meter_start}, {"timestamp", now_text()}};
+  // The reservation of this connector for this tag (or one with the same parent) is used.
+  if (auto r = reservations_.find(connector); r != reservations_.end()) {
+    auto known = local_auth(id_tag);
+    const std::string parent = known ? known->value("parentIdTag", "") : std::string();
+    if (detail::fold(r->second.id_tag) == detail::fold(id_tag) ||
+        (!r->second.parent_id_tag.empty() && detail::fold(parent) == detail::fold(r->second.parent_id_tag))) {
+      req["reservationId"] = r->second.id;
+      if (r->second.timer) r->second.timer->cancel();
+      reservations_.erase(r);
+    }
+  }
   Json conf = co_await call("StartTransaction", std::move(req), {});
+  if (conf.contains("idTagInfo")) remember_auth(id_tag, conf["idTagInfo"]);
   if (!conf.contains("transactionId") || !conf["transactionId"].is_number_integer())
     throw CallErrorReply("FormationViolation", "StartTransaction.conf without an integer transactionId",
                          Json::object());
   const std::int64_t id = conf["transactionId"].get<std::int64_t>();
   metrics_.transaction_ids.push_back(id);
   transactions_[connector] = Transaction{id, connector, id_tag, meter_start, meter_start, remote};
+  tx_started_[connector] = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   meter_wh_[connector] = std::max(meter_wh_[connector], meter_start);
   co_return id;
 }
 
 asio::awaitable<Json> ChargePoint::Impl::meter_values(int connector, std::optional<std::int64_t> transaction_id,
-                                                      std::int64_t wh) {
+                                                      std::int64_t wh, std::string context) {
   Json sample{{"value", std::to_string(wh)},
-              {"context", "Sample.Periodic"},
+              {"context", context},
               {"measurand", "Energy.Active.Import.Register"},
               {"location", "Outlet"},
               {"unit", "Wh"}};
@@ -79,6 +92,8 @@ asio::awaitable<Json> ChargePoint::Impl::stop_transaction(std::int64_t transacti
   for (auto it = transactions_.begin(); it != transactions_.end(); ++it) {
     if (it->second.id == transaction_id) {
       meter_wh_[it->first] = std::max(meter_wh_[it->first], meter_stop);
+      charging_profiles_.transaction_ended(it->first);
+      tx_started_.erase(it->first);
       transactions_.erase(it);
       break;
     }
@@ -157,16 +172,14 @@ asio::awaitable<Json> ChargePoint::status(int connector, std::string status, std
   return impl_->status(connector, std::move(status), std::move(error_code), std::move(info),
                        std::move(vendor_error_code));
 }
-asio::awaitable<Json> ChargePoint::authorize(std::string id_tag) {
-  return impl_->call("Authorize", Json{{"idTag", std::move(id_tag)}}, {});
-}
+asio::awaitable<Json> ChargePoint::authorize(std::string id_tag) { return impl_->authorize(std::move(id_tag)); }
 asio::awaitable<std::int64_t> ChargePoint::start_transaction(int connector, std::string id_tag,
                                                              std::int64_t meter_start) {
   return impl_->start_transaction(connector, std::move(id_tag), meter_start, false);
 }
 asio::awaitable<Json> ChargePoint::meter_values(int connector, std::optional<std::int64_t> transaction_id,
                                                 std::int64_t wh) {
-  return impl_->meter_values(connector, transaction_id, wh);
+  return impl_->meter_values(connector, transaction_id, wh, "Sample.Periodic");
 }
 asio::awaitable<Json> ChargePoint::stop_transaction(std::int64_t transaction_id, std::int64_t meter_stop,
                                                     std::string reason, std::string id_tag) {

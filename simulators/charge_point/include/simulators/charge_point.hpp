@@ -67,6 +67,15 @@ struct ChargePointOptions {
   /// Answer CALLs of these actions only after this long, as a station on a slow uplink does;
   /// what the answer leads to (StartTransaction after RemoteStartTransaction) follows it.
   std::map<std::string, std::chrono::milliseconds> answer_delay;
+  /// The OCPP 1.6 feature profiles the station implements (its SupportedFeatureProfiles).
+  /// CALLs of a profile left out are answered with CALLERROR NotImplemented, as a station
+  /// without that profile does.
+  std::vector<std::string> feature_profiles{"Core",        "FirmwareManagement", "LocalAuthListManagement",
+                                            "Reservation", "SmartCharging",      "RemoteTrigger"};
+  /// Time between the steps of a firmware update (Downloading, Downloaded, Installing,
+  /// Installed) and of a diagnostics upload (Uploading, Uploaded).
+  std::chrono::milliseconds firmware_step{1000};
+  std::chrono::milliseconds diagnostics_step{1000};
 };
 
 /// The handshake failed. `http_status` is the server's status when it declined the
@@ -156,8 +165,13 @@ class ChargePoint {
   boost::asio::awaitable<Json> heartbeat();
   boost::asio::awaitable<Json> status(int connector, std::string status, std::string error_code = "NoError",
                                       std::string info = {}, std::string vendor_error_code = {});
+  /// Authorize.req while connected (the answer also goes into the authorization cache);
+  /// offline, the answer comes from the Local Authorization List, then the cache
+  /// (LocalAuthorizeOffline), else Invalid - no message is sent.
   boost::asio::awaitable<Json> authorize(std::string id_tag);
-  /// Returns the transactionId and records the transaction as running on `connector`.
+  /// Returns the transactionId and records the transaction as running on `connector`. A
+  /// reservation of `connector` for this idTag (or its parent) is used: the request carries
+  /// its reservationId and the reservation ends.
   boost::asio::awaitable<std::int64_t> start_transaction(int connector, std::string id_tag, std::int64_t meter_start);
   /// One Energy.Active.Import.Register sample in Wh.
   boost::asio::awaitable<Json> meter_values(int connector, std::optional<std::int64_t> transaction_id,
@@ -189,6 +203,15 @@ class ChargePoint {
   const std::map<int, Transaction>& transactions() const;
   /// Configuration key store (GetConfiguration/ChangeConfiguration).
   std::optional<std::string> config(const std::string& key) const;
+  /// The Local Authorization List (SendLocalList): version (0: empty) and idTagInfo by idTag.
+  int local_list_version() const;
+  std::map<std::string, Json> local_list() const;
+  /// Reservations by connector: {"reservationId", "idTag", "expiryDate"[, "parentIdTag"]}.
+  std::map<int, Json> reservations() const;
+  /// Installed charging profiles: {"connectorId", "csChargingProfiles"} each.
+  std::vector<Json> charging_profiles() const;
+  /// The last status reported of a connector ("" before any).
+  std::string connector_status(int connector) const;
   /// Last BootNotification result status ("" before the first boot).
   const std::string& registration_status() const;
   /// The HTTP subprotocol the server selected in the last handshake.
