@@ -137,6 +137,7 @@ async function main() {
     }, 30000);
     const keys = await page.$$eval('#configuration tbody tr', (rows) => rows.length);
     check(keys > 0, `GetConfiguration lists ${keys} keys`);
+    await page.evaluate(() => window.scrollTo(0, 0));  // else the sticky bar lands mid-page
     await page.screenshot({ path: join(SHOTS, 'station-answer-desktop.png'), fullPage: true });
 
     // 5. Add the id tag in the console.
@@ -172,6 +173,7 @@ async function main() {
         await page.evaluate((h) => { location.hash = h; }, hash);
         await page.waitForSelector(ready, { timeout: 15000 });
         await new Promise((r) => setTimeout(r, 400));  // the second half of the screen's requests
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(SHOTS, `${name}-${viewport}.png`), fullPage: viewport === 'desktop' });
       }
     }

@@ -18,7 +18,7 @@ export function audit(main) {
       const page = await get(admin('audit') + query({ station, limit: 50, before }));
       rows = before ? rows.concat(page) : page;
       clear(list, table([
-        { title: '#', render: (a) => a.id },
+        { title: '#', cls: 'opt', render: (a) => a.id },
         { title: 'When', render: (a) => when(a.created_at) },
         { title: 'Station', render: (a) => h('a', { href: `#/stations/${encodeURIComponent(a.station_id)}` }, a.station_id) },
         { title: 'Command', render: (a) => h('b', {}, a.action) },
