@@ -9,6 +9,7 @@ import { sessions } from './views/sessions.js';
 import { idtags } from './views/idtags.js';
 import { owners } from './views/owners.js';
 import { audit } from './views/audit.js';
+import { drivers } from './views/drivers.js';
 
 const main = document.getElementById('main');
 let current = null;  // { dispose() } of the screen on show
@@ -19,6 +20,7 @@ const routes = [
   [/^#\/sessions$/, 'sessions', () => sessions],
   [/^#\/idtags$/, 'idtags', () => idtags],
   [/^#\/owners$/, 'owners', () => owners],
+  [/^#\/drivers$/, 'drivers', () => drivers],
   [/^#\/audit$/, 'audit', () => audit],
 ];
 

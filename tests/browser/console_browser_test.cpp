@@ -45,6 +45,7 @@ TEST_CASE("console: sign in, a station comes online live, Reset with its answer,
   REQUIRE(s.cli({"idtag", "add", "BLOCKED01"}).first == 0);
   REQUIRE(s.cli({"idtag", "block", "BLOCKED01"}).first == 0);
 
+  const auto driver = s.add_client("Aigul");
   const auto op = random_uuid();
   REQUIRE(s.cli({"operator", "add", op, "--note", "console test"}).first == 0);
   // The token an operator signs in with in development, minted by the CLI as scripts/run does.
@@ -66,6 +67,7 @@ TEST_CASE("console: sign in, a station comes online live, Reset with its answer,
                            {"ID_TAG", "CONSOLE01"},
                            {"SCREENSHOT_DIR", shots},
                            {"CHROMIUM", chromium},
+                           {"DRIVER_ID", driver},
                            {"WORK_DIR", s.dir()}};
   evp::testing::ChildProcess node("console-test", {"/usr/bin/env", "node", EVP_BROWSER_TEST_DIR "/console_test.mjs"},
                                   env, s.dir());

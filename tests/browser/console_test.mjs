@@ -27,6 +27,7 @@ const TAG = env('ID_TAG');
 const SHOTS = env('SCREENSHOT_DIR');
 const WORK = env('WORK_DIR');
 const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+const DRIVER = env('DRIVER_ID');
 
 const log = (...a) => console.log('[console-test]', ...a);
 let failures = 0;
@@ -162,10 +163,22 @@ async function main() {
     check(/"Accepted"/.test(second), `after the tag was added the simulator's Authorize is Accepted: ${second.trim()}`);
     await until('the session to end', () => sim2.out.includes('StopTransaction'), 30000);
 
+    // A driver's balance credited from the console (with a confirmation).
+    await page.evaluate(() => { location.hash = '#/drivers'; });
+    await page.waitForSelector('#adjust-form');
+    await page.type('#adjust-form input[name="client_id"]', DRIVER);
+    await page.type('#adjust-form input[name="amount"]', '150.00');
+    await page.type('#adjust-form input[name="reason"]', 'welcome credit');
+    await page.click('#adjust-form button[type="submit"]');
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-ok');
+    const credited = await (await page.waitForSelector('#adjust-result .answer')).evaluate((el) => el.textContent);
+    check(/150\.00/.test(credited), `a driver's balance credited in the console: ${credited}`);
+
     // 7. Screenshots of the main screens on a laptop and a phone.
     const screens = [['overview', '#/', '#stations table'], ['station', `#/stations/${encodeURIComponent(STATION)}`, '#station-status .badge'],
       ['sessions', '#/sessions', '#sessions table'], ['idtags', '#/idtags', '#idtags table'],
-      ['owners', '#/owners', '#owners > *'], ['audit', '#/audit', '#audit table']];
+      ['owners', '#/owners', '#owners > *'], ['drivers', '#/drivers', '#drivers > *'], ['audit', '#/audit', '#audit table']];
     for (const [viewport, size] of [['desktop', { width: 1366, height: 900 }],
       ['phone', { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true }]]) {
       await page.setViewport(size);
@@ -180,7 +193,7 @@ async function main() {
     const audited = await page.$$eval('#audit tr[data-action="Reset"]', (rows) => rows.length);
     check(audited >= 1, 'the audit log lists the Reset');
     // Only endpoints newer than this server may be missing (the console then says so).
-    const optional = /^404 \/api\/v1\/admin\/(stream|owners|locations|stations\/[^/]+\/connectors)$/;
+    const optional = /^404 \/api\/v1\/admin\/(stream|owners|locations|clients|stations\/[^/]+\/connectors)$/;
     const unexpected = failed.filter((f) => !optional.test(f));
     check(unexpected.length === 0, `no failed requests but missing optional endpoints${unexpected.length ? `: ${unexpected.join(', ')}` : ''}`);
     log('endpoints not on this server:', [...new Set(failed)].join(', ') || 'none');
