@@ -43,7 +43,8 @@ int dev_token(const common::Env& env, const std::vector<std::string>& args) {
     throw common::ConfigError("dev-token", "refused in production (EVP_ENV=production): sign in through Supabase");
   const auto secret = env.str("JWT_SECRET", "");
   if (secret.empty())
-    throw common::ConfigError("JWT_SECRET", "dev-token signs with JWT_SECRET (scripts/run generates one in .data/dev.env)");
+    throw common::ConfigError("JWT_SECRET",
+                              "dev-token signs with JWT_SECRET (scripts/run generates one in .data/dev.env)");
   auto audience = env.str("JWT_AUDIENCE", "authenticated");
   if (audience == "-") audience.clear();
 
@@ -57,7 +58,8 @@ int dev_token(const common::Env& env, const std::vector<std::string>& args) {
     auto r = run_async(io, pool.query("SELECT 1 FROM operators WHERE user_id = $1::uuid", db::params(user)));
     pool.stop();
     if (r.empty())
-      throw common::ConfigError("dev-token", user + " is not an operator: run `evpower operator add " + user + "` first");
+      throw common::ConfigError("dev-token",
+                                user + " is not an operator: run `evpower operator add " + user + "` first");
   }
   std::cout << api::mint_hs256_token(secret, user, audience, std::chrono::hours(hours)) << "\n";
   return 0;
