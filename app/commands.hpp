@@ -22,6 +22,8 @@ int idtag(const common::Env& env, const std::vector<std::string>& args);
 int operator_command(const common::Env& env, const std::vector<std::string>& args);
 /// `events [--kind KIND] [--limit N]`: session events for review, newest first.
 int events(const common::Env& env, const std::vector<std::string>& args);
+/// `dev-token [--operator] <user-id> [--hours H]`: a token signed with JWT_SECRET (not in production).
+int dev_token(const common::Env& env, const std::vector<std::string>& args);
 /// Prints a fresh VAPID key pair as env lines.
 int vapid_keygen();
 

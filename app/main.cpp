@@ -6,6 +6,7 @@
 //   evpower owner|location|idtag|operator add|list ...   set up owners, locations, cards, operators
 //   evpower events [--kind K] [--limit N] session events for review (superseded, suspect, ...)
 //   evpower vapid-keygen                  print a fresh VAPID key pair as env lines
+//   evpower dev-token [--operator] <user-id>   development only: a locally signed access token
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -25,7 +26,8 @@ void usage() {
                "               owner add [<user-id>] [--name N] [--email E] | owner list |\n"
                "               location add --owner <user-id> --name N [--address A] | location list [--owner ID] |\n"
                "               idtag add <tag> [--client <user-id>] [--expires T] [--parent <tag>] | idtag block <tag> |\n"
-               "               idtag list | operator add <user-id> [--note N] | operator list]\n"
+               "               idtag list | operator add <user-id> [--note N] | operator list |\n"
+               "               dev-token [--operator] <user-id> [--hours H]]\n"
                "Configuration comes from the environment (see .env.example); --env-file or EVP_ENV_FILE\n"
                "names a KEY=value file read for variables the environment does not set.\n";
 }
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     if (command == "location") return evp::app::location(env, args);
     if (command == "idtag") return evp::app::idtag(env, args);
     if (command == "operator") return evp::app::operator_command(env, args);
+    if (command == "dev-token") return evp::app::dev_token(env, args);
     std::cerr << "evpower: unknown command '" << command << "'\n";
     usage();
     return 2;

@@ -31,6 +31,10 @@ evp_install_deps() {
     command -v node >/dev/null || missing+=(nodejs)
     command -v npm >/dev/null || missing+=(npm)
   fi
+  # The console's browser test drives Debian's Chromium (headless, through puppeteer-core).
+  if [ "${EVP_NEED_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+    missing+=(chromium)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     evp_log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -1,6 +1,7 @@
 // api::config_from_env: the REST API's environment variables (documented in docs/API.md
 // and .env.example).
 #include <algorithm>
+#include <filesystem>
 
 #include "api/server.hpp"
 
@@ -24,6 +25,13 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 }  // namespace
+
+std::string default_console_dir() {
+  // The checkout this binary was built from (development), else where `cmake --install` puts it.
+  std::error_code ec;
+  if (std::filesystem::is_directory(EVP_SOURCE_CONSOLE_DIR, ec)) return EVP_SOURCE_CONSOLE_DIR;
+  return EVP_INSTALLED_CONSOLE_DIR;
+}
 
 Config config_from_env(const common::Env& env) {
   Config c;
@@ -63,6 +71,8 @@ Config config_from_env(const common::Env& env) {
   } catch (const std::invalid_argument& e) {
     throw common::ConfigError("TRUSTED_PROXIES", e.what());
   }
+  c.console_dir = env.str("CONSOLE_DIR", default_console_dir());
+  if (c.console_dir == "-") c.console_dir.clear();  // "-": no console
   return c;
 }
 

@@ -48,6 +48,9 @@ struct Config {
   bool auto_create_clients = true;
   /// Development/testing only: accept http:// and private-address push endpoints.
   bool allow_insecure_push_endpoints = false;
+  /// The operator console's files, served under /console/ (CONSOLE_DIR); "" = not served.
+  /// Read once at start-up.
+  std::string console_dir;
   /// Deadline of a subscription endpoint's DNS lookup (PUSH_DNS_TIMEOUT_MS).
   std::chrono::milliseconds push_dns_timeout{5000};
 
@@ -61,6 +64,10 @@ struct Config {
   /// X-Forwarded-For address is the client's in the logs.
   common::TrustedProxies trusted_proxies;
 };
+
+/// Where the console is found without CONSOLE_DIR: api/console/ of the source tree the
+/// binary was built from when it exists, else the installed copy (share/evpower/console).
+std::string default_console_dir();
 
 /// Reads API_* / JWT_* / PAYMENT_* variables (see .env.example); throws common::ConfigError.
 Config config_from_env(const common::Env& env);

@@ -133,8 +133,18 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
     for (const auto& [k, v] : target.query) utf8 = utf8 && common::valid_utf8(k) && common::valid_utf8(v);
     if (!utf8) throw ApiError(http::status::bad_request, "invalid_target", "request target is not valid UTF-8");
 
-    auto match = router_.match(req.method(), target.path);
-    if (req.method() == http::verb::options) {
+    // The console's files and the front door: "/" leads a browser to the console.
+    const bool console_path = target.path == "/console" || target.path.starts_with(StaticFiles::kMount);
+    if (console_ && (console_path || (target.path == "/" && req.method() == http::verb::get))) {
+      route_label = "/console/*";
+      if (req.method() != http::verb::get) {
+        res = error_response(&req, http::status::method_not_allowed, "method_not_allowed",
+                             std::string(req.method_string()) + " is not allowed here");
+        res.set(http::field::allow, "GET");
+      } else {
+        res = console_->serve(req, target.path == "/" ? "/console" : std::string_view(target.path));
+      }
+    } else if (auto match = router_.match(req.method(), target.path); req.method() == http::verb::options) {
       if (match.allowed.empty()) throw ApiError(http::status::not_found, "not_found", "no such endpoint");
       auto origin = req[http::field::origin];
       if (!origin.empty() && !origin_allowed(origin))

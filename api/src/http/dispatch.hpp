@@ -6,6 +6,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/context.hpp"
+#include "http/static_files.hpp"
 
 namespace evp::api {
 
@@ -18,7 +19,9 @@ Response error_response(const Request* req, http::status status, const std::stri
 
 class Dispatcher {
  public:
-  Dispatcher(Services& services, const Router& router) : svc_(services), router_(router) {}
+  /// `console`: the operator console's files, served under /console/ (null: not served).
+  Dispatcher(Services& services, const Router& router, const StaticFiles* console = nullptr)
+      : svc_(services), router_(router), console_(console) {}
   boost::asio::awaitable<Response> handle(Request& req);
 
  private:
@@ -28,6 +31,7 @@ class Dispatcher {
 
   Services& svc_;
   const Router& router_;
+  const StaticFiles* console_;
 };
 
 }  // namespace evp::api

@@ -21,6 +21,7 @@
 #include "http/dispatch.hpp"
 #include "common/connection_limit.hpp"
 #include "http/metrics.hpp"
+#include "http/static_files.hpp"
 #include "http/throttle.hpp"
 #include "resources/resources.hpp"
 
@@ -35,6 +36,17 @@ namespace {
 
 // Beast refuses headers larger than this with header_limit (answered 431).
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+
+StaticFiles load_console(const Config& c) {
+  if (c.console_dir.empty()) return {};
+  std::string why;
+  auto files = StaticFiles::load(c.console_dir, &why);
+  if (files.empty())
+    spdlog::warn("api: the console is not served: {} (CONSOLE_DIR)", why.empty() ? "its folder is empty" : why);
+  else
+    spdlog::info("api: console: {} file(s) from {}", files.size(), c.console_dir);
+  return files;
+}
 
 JwtVerifier make_verifier(const Config& c) {
   JwtVerifier v(c.jwt_secret, c.jwt_audience, c.jwt_leeway);
@@ -55,7 +67,8 @@ struct Server::Impl {
         limits(config),
         resolver(io.get_executor(), common::Resolver::Options{2, 256, config.push_dns_timeout}),
         services{io, pool, ocpp, push, config, jwt, metrics, charging, limits, resolver},
-        dispatcher(services, router),
+        console(load_console(config)),
+        dispatcher(services, router, config.console_dir.empty() ? nullptr : &console),
         acceptor(io),
         connections(config.max_connections, config.max_connections_per_address) {
     for (const auto& routes : all_routes()) router.add(routes);
@@ -72,6 +85,7 @@ struct Server::Impl {
   RestLimits limits;
   common::Resolver resolver;
   Services services;
+  StaticFiles console;  // before the dispatcher, which serves it
   Dispatcher dispatcher;
   tcp::acceptor acceptor;
   common::ConnectionLimiter connections;
