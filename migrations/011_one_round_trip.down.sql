@@ -1,4 +1,5 @@
 -- Rollback of 011_one_round_trip.sql.
+DROP FUNCTION IF EXISTS evp_open_session(UUID, TEXT, INTEGER, NUMERIC, NUMERIC, NUMERIC, BIGINT, TEXT);
 DROP FUNCTION IF EXISTS evp_meter_values(TEXT, INTEGER, INTEGER, TIMESTAMPTZ[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[],
                                          TEXT[], TEXT[], TEXT[], BIGINT[]);
 DROP FUNCTION IF EXISTS evp_stop_transaction(TEXT, INTEGER, BIGINT, TIMESTAMPTZ, TEXT, TEXT, TEXT, TIMESTAMPTZ[], TEXT[],

@@ -507,3 +507,68 @@ BEGIN
     FROM transactions tr LEFT JOIN charging_sessions cs ON cs.transaction_id = tr.id
     LEFT JOIN clients c ON c.id = coalesce(cs.client_id, tr.client_id) WHERE tr.id = p_tx;
 END $$;
+
+-- ---- a session opened from the app (REST start) ---------------------------------------------
+-- The driver's own id tag (`p_new_tag` created on first use), the connector serialised, the
+-- available balance decided with the client row locked, a pending session the station never
+-- started released, the connector checked free, and the pending session holding its share of
+-- the balance: what rules::reservation computes (the charging tests hold the two to the same
+-- cases). o_error: client_not_found, tag_taken (`p_new_tag` exists: try another),
+-- insufficient_balance, connector_busy, station_not_found; nothing is opened then.
+CREATE FUNCTION evp_open_session(p_client UUID, p_station TEXT, p_connector INTEGER, p_limit_kwh NUMERIC,
+                                 p_limit_amount NUMERIC, p_min NUMERIC, p_pending_s BIGINT, p_new_tag TEXT,
+                                 OUT o_error TEXT, OUT o_id_tag TEXT, OUT o_session UUID, OUT o_reserved TEXT,
+                                 OUT o_available TEXT)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_available NUMERIC;
+  v_price NUMERIC;
+  v_want NUMERIC;
+BEGIN
+  -- One open session per connector: concurrent starts on it are decided one after the other.
+  PERFORM pg_advisory_xact_lock(hashtext(p_station || '/' || p_connector));
+  SELECT greatest(least(c.balance - evp_held_by_sessions(c.id, NULL), 1e13), -1e13)::numeric(16,2)
+    INTO v_available FROM clients c WHERE c.id = p_client FOR UPDATE;
+  IF NOT FOUND THEN o_error := 'client_not_found'; RETURN; END IF;
+  SELECT id_tag INTO o_id_tag FROM id_tags
+   WHERE client_id = p_client AND status = 'Accepted' AND (expiry_date IS NULL OR expiry_date > now())
+   ORDER BY created_at LIMIT 1;
+  IF NOT FOUND THEN
+    INSERT INTO id_tags (id_tag, client_id) VALUES (p_new_tag, p_client) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN o_error := 'tag_taken'; RETURN; END IF;
+    o_id_tag := p_new_tag;
+  END IF;
+  o_available := v_available::text;
+  IF v_available < p_min OR v_available <= 0 THEN o_error := 'insufficient_balance'; RETURN; END IF;
+
+  -- A pending session the station never started no longer holds the connector.
+  UPDATE charging_sessions SET status = 'failed', updated_at = now(),
+         failure_reason = coalesce(failure_reason, 'the station did not start the session in time')
+   WHERE station_id = p_station AND connector_id = p_connector AND status = 'pending' AND pending_until < now();
+  IF EXISTS (SELECT 1 FROM charging_sessions cs
+              WHERE cs.station_id = p_station AND cs.connector_id = p_connector AND cs.status IN ('pending', 'active')
+                AND (cs.transaction_id IS NULL OR NOT EXISTS (
+                       SELECT 1 FROM transactions t
+                        WHERE t.id = cs.transaction_id
+                          AND EXISTS (SELECT 1 FROM connectors oc
+                                       WHERE oc.station_id = t.station_id AND oc.connector_id = t.connector_id
+                                         AND oc.status = 'Available' AND oc.updated_at > t.last_activity_at)))) THEN
+    o_error := 'connector_busy';
+    RETURN;
+  END IF;
+  SELECT price_per_kwh INTO v_price FROM stations WHERE id = p_station;
+  IF NOT FOUND THEN o_error := 'station_not_found'; RETURN; END IF;
+
+  v_want := p_min;
+  IF p_limit_amount IS NOT NULL THEN
+    v_want := p_limit_amount;
+  ELSIF p_limit_kwh IS NOT NULL AND abs(p_limit_kwh * 1000 * v_price * 100) <= 9223372036854775807 THEN
+    v_want := round(p_limit_kwh * v_price, 2);
+  END IF;
+  o_reserved := least(greatest(v_want, 0), greatest(v_available, 0))::numeric(16,2)::text;
+  INSERT INTO charging_sessions (client_id, station_id, connector_id, id_tag, limit_kwh, limit_amount, reserved_amount,
+                                 pending_until)
+  VALUES (p_client, p_station, p_connector, o_id_tag, p_limit_kwh, p_limit_amount, o_reserved::numeric,
+          now() + make_interval(secs => p_pending_s))
+  RETURNING id INTO o_session;
+END $$;

@@ -148,3 +148,31 @@ TEST_CASE("a reservationId that does not hold is recorded and does not block the
   CHECK(f.q("SELECT string_agg(id || ':' || status, ',' ORDER BY id) FROM reservations") ==
         "1:expired,2:reserved,3:expired,4:cancelled");
 }
+
+TEST_CASE("a session opened from the app is one round trip; what it holds is rules::reservation") {
+  Fixture f("500.00");
+  PendingSession s;
+  CHECK(trips(f, [&] { s = run(f.io, f.svc->open_session(kClient, "CP-1", 1, {})); }) == 1);
+  CHECK(s.reserved.str() == "10.00");
+  CHECK(f.q("SELECT id_tag FROM charging_sessions WHERE id = '" + s.session_id + "'") == s.id_tag);
+  CHECK(trips(f, [&] { CHECK_THROWS_AS(run(f.io, f.svc->open_session(kClient, "CP-1", 1, {})), Refused); }) == 1);
+  // The same cases through the SQL and through the C++ rule (price 10.00 at both stations).
+  const Money price = Money::from_db("10.00");
+  const std::vector<SessionLimits> cases = {
+      {}, {.amount = Money::from_db("100.00")}, {.energy_wh = 12'345}, {.amount = Money::from_db("900.00")}};
+  int connector = 2;
+  Money available = Money::from_db("490.00");
+  for (const auto& limits : cases) {
+    const auto want = rules::reservation(available, f.config.min_balance_to_start, limits, price);
+    const auto got = run(f.io, f.svc->open_session(kClient, "CP-1", connector++, limits));
+    CHECK(got.reserved == want);
+    available -= got.reserved;
+  }
+  // An unknown driver: refused, nothing created.
+  try {
+    run(f.io, f.svc->open_session("99999999-9999-4999-8999-999999999999", "CP-2", 1, {}));
+    FAIL("an unknown client should be refused");
+  } catch (const Refused& e) {
+    CHECK(e.code() == "client_not_found");
+  }
+}
