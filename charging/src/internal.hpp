@@ -1,6 +1,6 @@
 #pragma once
 // Internals shared by the charging sources: the service state, the outbox helper, the
-// event log and the pure rules (rules.hpp) applied inside database transactions.
+// one-statement helper and the pure rules (rules.hpp) applied to what the statements return.
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -62,10 +62,6 @@ class Outbox {
 /// One autocommit statement (one round trip), run again on a serialization failure or a
 /// deadlock (SQLSTATE 40001/40P01) as Pool::transaction does: the statement rolled back whole.
 asio::awaitable<db::Result> statement(db::Pool& pool, std::string_view sql, db::Params params);
-
-/// Appends a session event (station_events, kinds of the charging module) for the operator.
-asio::awaitable<void> record_event(db::Connection& tx, std::string_view station_id, std::string_view kind,
-                                   const nlohmann::json& detail);
 
 /// Authorize rules on a connection (see Service::authorize). `own_transaction` does not count
 /// as a concurrent one.

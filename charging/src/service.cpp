@@ -53,12 +53,6 @@ asio::awaitable<db::Result> statement(db::Pool& pool, std::string_view sql, db::
   }
 }
 
-asio::awaitable<void> record_event(db::Connection& tx, std::string_view station_id, std::string_view kind,
-                                   const nlohmann::json& detail) {
-  db::Params p = db::params(db::param(station_id), db::param(kind), db::param(detail.dump()));
-  co_await tx.query("INSERT INTO station_events (station_id, kind, detail) VALUES ($1, $2, $3::jsonb)", std::move(p));
-}
-
 Service::Service(asio::any_io_executor executor, db::Pool& pool, push::Service* push, Config config)
     : impl_(std::make_unique<Impl>(executor, pool, push, std::move(config))) {}
 Service::~Service() = default;
