@@ -143,6 +143,7 @@ charging::Config charging_config_from_env(const common::Env& env) {
       env.seconds("CHARGING_STALE_TRANSACTION_AFTER", c.stale_transaction_after, seconds(0), seconds(30 * 86400));
   c.pending_timeout = env.seconds("CHARGING_PENDING_TIMEOUT", c.pending_timeout, seconds(1), seconds(86400));
   c.sweep_interval = env.seconds("CHARGING_SWEEP_INTERVAL", c.sweep_interval, seconds(1), seconds(86400));
+  c.push_ttl_seconds = static_cast<int>(env.integer("PUSH_TTL", c.push_ttl_seconds, 0, 2419200));
   return c;
 }
 

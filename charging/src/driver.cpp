@@ -3,8 +3,8 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include "common/money.hpp"
 #include "internal.hpp"
-#include "rules.hpp"
 
 namespace evp::charging {
 namespace {
@@ -20,14 +20,6 @@ std::string random_tag() {
     tag += kHex[b & 15];
   }
   return tag.substr(0, 20);
-}
-
-// What the driver has available for a new session, with the client row locked so that two
-// starts of one driver are decided one after the other.
-const std::string& available_sql() {
-  static const std::string sql = "SELECT greatest(least(c.balance - " + held_by_sessions_sql("NULL") +
-                                 ", 1e13), -1e13)::numeric(16,2)::text FROM clients c WHERE c.id = $1 FOR UPDATE";
-  return sql;
 }
 
 }  // namespace
@@ -49,55 +41,34 @@ asio::awaitable<std::string> Service::driver_id_tag(const std::string& client_id
 
 asio::awaitable<PendingSession> Service::open_session(const std::string& client_id, const std::string& station_id,
                                                       int connector_id, const SessionLimits& limits) {
-  PendingSession out;
-  out.id_tag = co_await driver_id_tag(client_id);
+  // One statement (evp_open_session, migration 011): the driver's tag, the balance, the
+  // connector and the pending session in one round trip.
   const Config& cfg = impl_->config;
-  co_await impl_->pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
-    // One open session per connector: serialise concurrent starts on it.
-    db::Params lp = db::params(db::param(station_id + "/" + std::to_string(connector_id)));
-    co_await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", std::move(lp));
-    db::Params ap = db::params(db::param(client_id));
-    auto a = co_await tx.query(available_sql(), std::move(ap));
-    if (a.empty()) throw Refused(Refused::Kind::NotFound, "client_not_found", "no client account");
-    const Money available = Money::from_db(a.get(0, 0));
-    if (available < cfg.min_balance_to_start || available <= Money())
+  const db::Param limit_kwh = limits.energy_wh ? db::param(common::format_decimal(*limits.energy_wh, 3)) : db::null();
+  const db::Param limit_amount = limits.amount ? db::param(limits.amount->str()) : db::null();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    db::Params p = db::params(db::param(client_id), db::param(station_id), db::param(connector_id), limit_kwh,
+                              limit_amount, db::param(cfg.min_balance_to_start.str()),
+                              db::param(static_cast<std::int64_t>(cfg.pending_timeout.count())),
+                              db::param(random_tag()));
+    auto r = co_await statement(impl_->pool,
+                                "SELECT o_error, o_id_tag, o_session, o_reserved, o_available FROM "
+                                "evp_open_session($1::uuid, $2, $3, $4::numeric, $5::numeric, $6::numeric, $7, $8)",
+                                std::move(p));
+    const std::string error = r.opt(0, 0).value_or("");
+    if (error == "tag_taken") continue;  // a random tag that exists: draw another
+    if (error == "client_not_found") throw Refused(Refused::Kind::NotFound, "client_not_found", "no client account");
+    if (error == "insufficient_balance")
       throw Refused(Refused::Kind::InsufficientBalance, "insufficient_balance",
-                    "available balance " + available.str() + " is below the minimum " +
+                    "available balance " + Money::from_db(r.get(0, 4)).str() + " is below the minimum " +
                         cfg.min_balance_to_start.str() + " to start charging");
-
-    // A pending session the station never started no longer holds the connector.
-    db::Params ep = db::params(db::param(station_id), db::param(connector_id));
-    co_await tx.query(
-        "UPDATE charging_sessions SET status = 'failed', updated_at = now(), "
-        "failure_reason = coalesce(failure_reason, 'the station did not start the session in time') "
-        "WHERE station_id = $1 AND connector_id = $2 AND status = 'pending' AND pending_until < now()",
-        std::move(ep));
-    db::Params bp = db::params(db::param(station_id), db::param(connector_id));
-    auto busy = co_await tx.query(
-        "SELECT 1 FROM charging_sessions WHERE station_id = $1 AND connector_id = $2 AND status IN ('pending', 'active') "
-        "AND (transaction_id IS NULL OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = transaction_id AND " +
-            std::string(kOrphaned) + "))",
-        std::move(bp));
-    if (!busy.empty()) throw Refused(Refused::Kind::ConnectorBusy, "connector_busy", "connector already has a session");
-
-    db::Params pp = db::params(db::param(station_id));
-    auto price = co_await tx.query("SELECT price_per_kwh::text FROM stations WHERE id = $1", std::move(pp));
-    if (price.empty()) throw Refused(Refused::Kind::NotFound, "station_not_found", "no such station");
-    out.reserved = rules::reservation(available, cfg.min_balance_to_start, limits, Money::from_db(price.get(0, 0)));
-
-    const db::Param limit_kwh = limits.energy_wh ? db::param(common::format_decimal(*limits.energy_wh, 3)) : db::null();
-    const db::Param limit_amount = limits.amount ? db::param(limits.amount->str()) : db::null();
-    db::Params ip = db::params(db::param(client_id), db::param(station_id), db::param(connector_id), db::param(out.id_tag),
-                         limit_kwh, limit_amount, db::param(out.reserved.str()),
-                         db::param(static_cast<std::int64_t>(cfg.pending_timeout.count())));
-    auto ins = co_await tx.query(
-        "INSERT INTO charging_sessions (client_id, station_id, connector_id, id_tag, limit_kwh, limit_amount, "
-        "reserved_amount, pending_until) VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7::numeric, "
-        "now() + make_interval(secs => $8::bigint)) RETURNING id",
-        std::move(ip));
-    out.session_id = std::string(ins.get(0, 0));
-  });
-  co_return out;
+    if (error == "connector_busy")
+      throw Refused(Refused::Kind::ConnectorBusy, "connector_busy", "connector already has a session");
+    if (error == "station_not_found") throw Refused(Refused::Kind::NotFound, "station_not_found", "no such station");
+    if (!error.empty()) throw std::runtime_error("open_session: " + error);
+    co_return PendingSession{std::string(r.get(0, 2)), std::string(r.get(0, 1)), Money::from_db(r.get(0, 3))};
+  }
+  throw std::runtime_error("could not allocate an id tag");
 }
 
 asio::awaitable<std::string> Service::remote_start_result(const std::string& session_id, RemoteAnswer answer,

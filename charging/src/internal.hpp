@@ -1,6 +1,6 @@
 #pragma once
 // Internals shared by the charging sources: the service state, the outbox helper, the
-// event log and the pure rules (rules.hpp) applied inside database transactions.
+// one-statement helper and the pure rules (rules.hpp) applied to what the statements return.
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -42,27 +42,45 @@ class Outbox {
   /// No-op when push is disabled; otherwise one row per subscription of the user.
   asio::awaitable<void> add(db::Connection& tx, std::string_view user_id, bool owner,
                             const push::Notification& notification);
-  void reset() { enqueued_ = false; }
+  void reset() {
+    enqueued_ = false;
+    written_ = 0;
+  }
+  /// Rows a function of migration 011 wrote to the outbox.
+  void written(std::int64_t rows) {
+    if (rows <= 0) return;
+    enqueued_ = true;
+    written_ += static_cast<std::uint64_t>(rows);
+  }
+  /// The notifications a transaction message may raise, as the functions of migration 011
+  /// take them (p_notes): rendered by push/events.hpp with stand-ins for what only the
+  /// database knows (notes.cpp). NULL when push is disabled.
+  db::Param notes(const Config& config, const std::string& station_id, int connector_id) const;
   /// Call after COMMIT: waking earlier would let the dispatcher look before the rows exist.
   void wake() const;
 
  private:
   push::Service* push_;
   bool enqueued_ = false;
+  std::uint64_t written_ = 0;  ///< by the database functions; enqueue() counts its own
 };
 
-/// Appends a session event (station_events, kinds of the charging module) for the operator.
-asio::awaitable<void> record_event(db::Connection& tx, std::string_view station_id, std::string_view kind,
-                                   const nlohmann::json& detail);
+/// One autocommit statement (one round trip), run again on a serialization failure or a
+/// deadlock (SQLSTATE 40001/40P01) as Pool::transaction does: the statement rolled back whole.
+asio::awaitable<db::Result> statement(db::Pool& pool, std::string_view sql, db::Params params);
 
 /// Authorize rules on a connection (see Service::authorize). `own_transaction` does not count
 /// as a concurrent one.
 asio::awaitable<Authorization> lookup_tag(db::Connection& c, std::string_view id_tag, bool check_concurrent,
                                           int own_transaction = 0);
 
-/// Stores sampled values in one INSERT (unnest of arrays).
-asio::awaitable<void> store_samples(db::Connection& tx, std::string_view station_id, int connector_id,
-                                    std::optional<int> transaction_id, const std::vector<Sample>& samples);
+/// Sampled values as the eight array parameters (timestamp, measurand, phase, unit, context,
+/// location, format, value) of evp_store_samples and the functions that call it.
+void append_samples(db::Params& params, const std::vector<Sample>& samples);
+
+/// An Authorization from the status, expiry, parent and client columns of evp_tag()
+/// (migration 011), starting at column `col` of row 0; `known` false: an unknown tag.
+Authorization authorization_of(const db::Result& r, int col, bool with_client = true);
 
 /// How an active transaction ends (StopTransaction, superseded, swept).
 struct Closing {
@@ -77,23 +95,21 @@ struct Closing {
   std::optional<int> superseded_by;
 };
 /// Closes a transaction locked FOR UPDATE by the caller: energy, plausibility, the charge
-/// (exactly once, through the ledger), the session, notifications. Returns a line for the log.
+/// (exactly once, through the ledger), the session, notifications - one statement
+/// (evp_close_transaction, migration 011). Returns a line for the log.
 asio::awaitable<std::string> close_transaction(const Config& config, db::Connection& tx, Outbox& outbox,
                                                const Closing& closing);
-
-/// The driver's notification of low balance after a debit, at most once per 24 h.
-asio::awaitable<void> warn_low_balance(const Config& config, db::Connection& tx, Outbox& outbox,
-                                       const std::string& client_id);
 
 }  // namespace evp::charging
 
 namespace evp::charging {
 
 /// SQL: what the driver `c` (a clients row alias) has tied up in running sessions other
-/// than the one whose id is `self` (an SQL expression, NULL for none): for each pending or
-/// active session, its reservation or what it has consumed so far, whichever is more.
-/// Clamped so that absurd meter readings cannot overflow the money type.
-std::string held_by_sessions_sql(const std::string& self);
+/// than the one whose id is `self` (an SQL expression, NULL::uuid for none): for each pending
+/// or active session, its reservation or what it has consumed so far, whichever is more.
+inline std::string held_by_sessions_sql(const std::string& self) {
+  return "evp_held_by_sessions(c.id, " + self + ")";  // migration 011
+}
 
 /// SQL predicate on an active transaction `t`: the station has since reported its connector
 /// Available, which OCPP 1.6 connectors never are during a transaction - the station lost it

@@ -33,13 +33,24 @@ asio::awaitable<void> Outbox::add(db::Connection& tx, std::string_view user_id, 
 }
 
 void Outbox::wake() const {
-  if (enqueued_ && push_ != nullptr) push_->wake();
+  if (enqueued_ && push_ != nullptr) push_->wake(written_);
 }
 
-asio::awaitable<void> record_event(db::Connection& tx, std::string_view station_id, std::string_view kind,
-                                   const nlohmann::json& detail) {
-  db::Params p = db::params(db::param(station_id), db::param(kind), db::param(detail.dump()));
-  co_await tx.query("INSERT INTO station_events (station_id, kind, detail) VALUES ($1, $2, $3::jsonb)", std::move(p));
+asio::awaitable<db::Result> statement(db::Pool& pool, std::string_view sql, db::Params params) {
+  constexpr int kRetries = 3;
+  for (int attempt = 0;; ++attempt) {
+    db::Params copy = attempt < kRetries ? params : std::move(params);
+    std::optional<db::Result> r;
+    bool retry = false;
+    try {
+      r = co_await pool.query(sql, std::move(copy));
+    } catch (const db::Error& e) {
+      if (attempt >= kRetries || (e.sqlstate() != "40001" && e.sqlstate() != "40P01")) throw;
+      retry = true;
+    }
+    if (!retry) co_return std::move(*r);
+    spdlog::debug("charging: retrying a statement after a serialization failure or deadlock");
+  }
 }
 
 Service::Service(asio::any_io_executor executor, db::Pool& pool, push::Service* push, Config config)
@@ -107,10 +118,16 @@ constexpr const char* kExpirePending = R"(
    WHERE status = 'pending' AND transaction_id IS NULL AND coalesce(pending_until, created_at) < now()
   RETURNING id)";
 
+// Reservations past their expiry date that no StartTransaction used (the station frees the
+// connector itself at that time).
+constexpr const char* kExpireReservations =
+    "UPDATE reservations SET status = 'expired', updated_at = now() WHERE status = 'reserved' AND expiry_date < now()";
+
 }  // namespace
 
 asio::awaitable<int> Service::sweep() {
   int closed = 0;
+  co_await impl_->pool.query(kExpireReservations);
   auto expired = co_await impl_->pool.query(kExpirePending);
   for (int i = 0; i < expired.rows(); ++i) spdlog::info("session {}: never started by the station, failed", expired.get(i, 0));
   closed += expired.rows();

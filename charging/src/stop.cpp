@@ -1,5 +1,6 @@
 // StopTransaction: energy and cost, the balance charged exactly once, completion and
-// low-balance notifications - one database transaction. Also charging_error on faults.
+// low-balance notifications - one statement, evp_stop_transaction (migration 011). Also
+// charging_error on faults.
 #include <spdlog/spdlog.h>
 
 #include "internal.hpp"
@@ -8,9 +9,11 @@
 namespace evp::charging {
 namespace {
 
-constexpr const char* kLock = R"(
-  SELECT status, coalesce(end_reason, 'stopped'), meter_stop, connector_id FROM transactions
-   WHERE id = $1 AND station_id = $2 FOR UPDATE)";
+constexpr const char* kStop = R"(
+  SELECT o_known, o_status, o_expiry, o_parent, o_outcome, o_enqueued
+    FROM evp_stop_transaction($1, $2, $3, $4::timestamptz, $5, $6, $7, $8::timestamptz[], $9::text[], $10::text[],
+                              $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16, $17::numeric, $18,
+                              $19::jsonb))";
 
 // Sessions running on the connector (connector 0 = the whole charge point).
 constexpr const char* kActiveSessions = R"(
@@ -26,55 +29,25 @@ constexpr const char* kActiveSessions = R"(
 asio::awaitable<StopResult> Service::stop_transaction(const StopRequest& req) {
   StopResult out;
   Outbox outbox(impl_->push);
-  co_await impl_->pool.transaction([&](db::Connection& tx) -> asio::awaitable<void> {
-    outbox.reset();
-    out = {};
-    if (req.id_tag) out.authorization = co_await lookup_tag(tx, *req.id_tag, /*check_concurrent=*/false);
-
-    db::Params lp = db::params(db::param(req.transaction_id), db::param(req.station_id));
-    auto t = co_await tx.query(kLock, std::move(lp));
-    if (t.empty()) {
-      // Stations replay stops of transactions the central system never saw (lost
-      // StartTransaction, a database restored from backup). Answer normally so the station
-      // can drop it from its queue; keep it visible to the operator.
-      out.outcome = "unknown transaction";
-      nlohmann::json detail = {{"transactionId", req.transaction_id}, {"meterStop", req.meter_stop},
-                               {"timestamp", common::format_datetime(req.timestamp)}, {"reason", req.reason}};
-      if (req.id_tag) detail["idTag"] = *req.id_tag;
-      co_await record_event(tx, req.station_id, "unknown_transaction_stop", detail);
-      co_return;
-    }
-    const int connector = static_cast<int>(t.get_int(0, 3));
-    const std::string ended(t.get(0, 1));
-    if (t.get(0, 0) != "active" && ended == "stopped") {
-      out.outcome = "already completed (replay)";
-      co_return;  // same answer, no side effects
-    }
-    if (!req.transaction_data.empty())
-      co_await store_samples(tx, req.station_id, connector, req.transaction_id, req.transaction_data);
-    if (t.get(0, 0) != "active") {
-      // The central system closed it already (superseded or swept) at the last reading it
-      // knew; the station's own stop arrives late. It was charged once; the operator sees
-      // what the station says.
-      out.outcome = "already closed (" + ended + "), late stop recorded";
-      const nlohmann::json detail = {{"transaction_id", req.transaction_id},
-                                     {"meter_stop", req.meter_stop},
-                                     {"closed_at_meter", t.is_null(0, 2) ? nlohmann::json(nullptr)
-                                                                         : nlohmann::json(t.get_int(0, 2))},
-                                     {"closed_as", ended}};
-      co_await record_event(tx, req.station_id, "late_stop", detail);
-      co_return;
-    }
-    Closing c;
-    c.transaction_id = req.transaction_id;
-    c.station_id = req.station_id;
-    c.meter_stop = req.meter_stop;
-    c.stop_timestamp = common::format_datetime(req.timestamp);
-    c.stop_reason = req.reason;
-    c.stop_id_tag = req.id_tag;
-    c.end_reason = "stopped";
-    out.outcome = co_await close_transaction(impl_->config, tx, outbox, c);
-  });
+  const Config& cfg = impl_->config;
+  const std::string timestamp = common::format_datetime(req.timestamp);
+  const db::Param tag = req.id_tag ? db::param(*req.id_tag) : db::null();
+  db::Params p = db::params(db::param(req.station_id), db::param(req.transaction_id), db::param(req.meter_stop),
+                            db::param(timestamp), db::param(req.reason), tag, db::param(timestamp));
+  append_samples(p, req.transaction_data);
+  p.push_back(db::param(cfg.default_max_power_w));
+  p.push_back(db::param(cfg.low_balance_threshold.str()));
+  p.push_back(db::param(cfg.push_ttl_seconds));
+  p.push_back(outbox.notes(cfg, req.station_id, 0));
+  auto r = co_await statement(impl_->pool, kStop, std::move(p));
+  if (req.id_tag) {
+    if (r.get(0, 0) == "t")
+      out.authorization = authorization_of(r, 1, /*with_client=*/false);
+    else
+      out.authorization = Authorization{};  // unknown tag: Invalid
+  }
+  out.outcome = std::string(r.get(0, 4));
+  outbox.written(r.get_int(0, 5));
   outbox.wake();
   co_return out;
 }

@@ -222,7 +222,7 @@ asio::awaitable<Revenue> Service::owner_revenue(const std::string& owner_id, con
 asio::awaitable<std::vector<SessionEvent>> Service::events(const std::optional<std::string>& kind, std::int64_t limit) {
   static const std::string kKinds =
       "('transaction_superseded', 'transaction_swept', 'suspect_session', 'unpaid_session', 'late_stop', "
-      "'unknown_transaction_stop', 'meter_backwards')";
+      "'unknown_transaction_stop', 'meter_backwards', 'reservation_mismatch')";
   const db::Param k = kind ? db::param(*kind) : db::null();
   db::Params p = db::params(k, db::param(limit));
   auto r = co_await impl_->pool.query("SELECT id, station_id, kind, detail::text, " + utc("created_at") +

@@ -256,6 +256,7 @@ asio::awaitable<Result> ConnectionImpl::query(std::string_view sql, const Params
   }
   busy_ = true;
   ++shared_.stats.queries;
+  ++shared_.stats.round_trips;
   arm_deadline(query_deadline_);
   std::vector<const char*> values;
   values.reserve(params.size());
@@ -276,6 +277,7 @@ asio::awaitable<Result> ConnectionImpl::script(std::string_view sql) {
   if (take_deferred_begin()) co_await script("BEGIN");
   busy_ = true;
   ++shared_.stats.queries;
+  if (connected_) ++shared_.stats.round_trips;  // not the session settings of a new connection
   // BEGIN, COMMIT and ROLLBACK are round trips like any other: a server that stops
   // answering must not park a transaction (and its lease) forever. While connecting, the
   // connect deadline is already armed and covers the session settings.

@@ -34,6 +34,7 @@ asio::awaitable<Result> ConnectionImpl::pipelined_query(std::string_view sql, co
     pipeline_ = true;
   }
   ++shared_.stats.queries;
+  ++shared_.stats.round_trips;  // its own Sync; it shares the wait with others in flight
   auto p = std::make_shared<Pending>(executor_);
   p->sql = std::string(sql);
   auto it = prepared_.find(p->sql);
@@ -71,6 +72,7 @@ asio::awaitable<std::vector<Result>> ConnectionImpl::batch(const std::vector<Sta
   if (broken()) throw Error("connection is broken", {}, true);
   busy_ = true;
   shared_.stats.queries += statements.size();
+  ++shared_.stats.round_trips;  // one Sync for all
   arm_deadline(query_deadline_);
   if (PQenterPipelineMode(conn_) == 0) fail_connection("cannot enter pipeline mode");
   // What went out, in order: a Parse (first use of a statement) or an Execute.

@@ -255,3 +255,23 @@ TEST_CASE("transaction: a body that runs no statement, or throws before one, beg
   CHECK(f.tdb.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE "
                      "'idle in transaction%'") == "0");
 }
+
+TEST_CASE("round trips: one per statement, BEGIN with the first, a first Parse with its Execute") {
+  PoolFixture f;
+  f.tdb.exec("CREATE TABLE rt (id int PRIMARY KEY)");
+  f.run(f.pool->start());
+  auto trips = [&] { return f.pool->stats().round_trips; };
+  auto before = trips();
+  f.run(f.pool->query("INSERT INTO rt VALUES ($1)", params(1)));  // Parse + Execute, one Sync
+  CHECK(trips() - before == 1);
+  before = trips();
+  f.run(f.pool->query("INSERT INTO rt VALUES ($1)", params(2)));  // prepared already
+  CHECK(trips() - before == 1);
+  before = trips();
+  f.run(f.pool->transaction([](Connection& tx) -> asio::awaitable<void> {
+    co_await tx.query("INSERT INTO rt VALUES ($1)", params(3));  // with BEGIN
+    co_await tx.query("INSERT INTO rt VALUES ($1)", params(4));
+  }));
+  CHECK(trips() - before == 3);  // BEGIN + INSERT, INSERT, COMMIT
+  CHECK(f.tdb.scalar("SELECT count(*) FROM rt") == "4");
+}

@@ -22,6 +22,7 @@
 #include "http/context.hpp"
 #include "ocpp/central_system.hpp"
 #include "ocpp/messages/registry.hpp"
+#include "ocpp/messages/reservation.hpp"
 #include "ocpp/rpc.hpp"
 #include "push/service.hpp"
 #include "resources/admin_calls.hpp"
@@ -75,6 +76,28 @@ awaitable<Reply> frames(Context& ctx) {
   co_return r;
 }
 
+// A reservation the station accepted is what a StartTransaction naming it uses (the
+// charging module records it). Not recording it never changes the operator's answer.
+awaitable<void> record_reservation(Context& ctx, const std::string& station_id, const std::string& action,
+                                   const nlohmann::json& payload, const nlohmann::json& answer) {
+  if (answer.value("status", "") != "Accepted" || (action != "ReserveNow" && action != "CancelReservation"))
+    co_return;
+  try {
+    if (action == "ReserveNow") {
+      const auto r = payload.get<ocpp::ReserveNowReq>();
+      std::optional<std::string> parent;
+      if (r.parentIdTag) parent = r.parentIdTag->value;
+      co_await ctx.svc.charging.reservation_accepted(station_id, r.reservationId, r.connectorId, r.idTag.value, parent,
+                                                     r.expiryDate);
+    } else {
+      const auto r = payload.get<ocpp::CancelReservationReq>();
+      co_await ctx.svc.charging.reservation_cancelled(station_id, r.reservationId);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: {} accepted but not recorded: {}", station_id, action, e.what());
+  }
+}
+
 awaitable<Reply> call(Context& ctx) {
   const std::string& station_id = ctx.param("id");
   const std::string& action = ctx.param("action");
@@ -95,6 +118,8 @@ awaitable<Reply> call(Context& ctx) {
   co_await require_station(ctx, station_id);
   const AuditedCall sent = co_await audited_call(ctx, station_id, action, payload, timeout);
   if (sent.failure) throw_call_failure(sent, station_id, action);
+
+  co_await record_reservation(ctx, station_id, action, payload, *sent.answer);
 
   nlohmann::json details{{"audit_id", sent.audit_id}, {"station_id", station_id}, {"action", action}};
   details["request"] = payload;

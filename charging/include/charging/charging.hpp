@@ -60,6 +60,8 @@ struct Config {
   std::chrono::seconds pending_timeout{std::chrono::minutes(3)};
   /// How often the sweeper looks (CHARGING_SWEEP_INTERVAL).
   std::chrono::seconds sweep_interval{std::chrono::minutes(1)};
+  /// TTL of the push messages this module writes to the outbox (PUSH_TTL, as push::Config).
+  int push_ttl_seconds = 86400;
 };
 
 // ---- what a station reports -----------------------------------------------------------
@@ -233,6 +235,14 @@ class Service {
   asio::awaitable<bool> connector_fault(db::Connection& tx, const std::string& station_id, int connector_id,
                                         const std::string& error_code, const std::string& vendor_error_code);
   void wake_push() const;
+  /// The station answered ReserveNow with Accepted: the reservation holds until `expiry`
+  /// (the same id on the station replaces an earlier one) and the StartTransaction that names
+  /// it uses it. Connector 0: any connector of the station.
+  asio::awaitable<void> reservation_accepted(const std::string& station_id, int reservation_id, int connector_id,
+                                             const std::string& id_tag, const std::optional<std::string>& parent_id_tag,
+                                             TimePoint expiry);
+  /// The station answered CancelReservation with Accepted.
+  asio::awaitable<void> reservation_cancelled(const std::string& station_id, int reservation_id);
 
   // Driver side ----------------------------------------------------------------------------
   /// The driver's own id tag for app-started sessions (created on first use).

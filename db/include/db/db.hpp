@@ -172,6 +172,10 @@ struct PoolStats {
   std::size_t idle = 0;
   std::size_t waiting = 0;  ///< coroutines waiting in acquire()
   std::uint64_t queries = 0;
+  /// Exchanges with the server that ended in a Sync (or a simple-protocol query): each is one
+  /// wait for the network and the server. A statement sent with its Parse, or a transaction's
+  /// BEGIN with its first statement, is one round trip; so is one autocommit statement.
+  std::uint64_t round_trips = 0;
   std::uint64_t errors = 0;
   std::uint64_t reconnects = 0;
 };

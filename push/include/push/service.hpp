@@ -144,7 +144,9 @@ class Service {
   asio::awaitable<void> enqueue(db::Connection& tx, std::string_view user_id, UserType type,
                                 const Notification& notification);
   /// Wakes the dispatcher now (call after committing a transaction that enqueued).
-  void wake();
+  /// `written`: rows that transaction put in the outbox by other means than enqueue() (the
+  /// charging module's database functions), counted in Stats::enqueued.
+  void wake(std::uint64_t written = 0);
 
   /// The original plan's names: each returns at once and enqueues in its own transaction.
   void send_notification(std::string user_id, UserType type, std::string title, std::string body, std::string icon,

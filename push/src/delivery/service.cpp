@@ -107,7 +107,8 @@ asio::awaitable<void> Service::enqueue(db::Connection& tx, std::string_view user
   co_await enqueue_rows(tx, impl_->config.ttl_seconds, *impl_->enqueue_stats, user_id, type, notification);
 }
 
-void Service::wake() {
+void Service::wake(std::uint64_t written) {
+  impl_->enqueue_stats->enqueued += written;
   if (impl_->dispatcher) impl_->dispatcher->wake();
 }
 

@@ -29,6 +29,8 @@ Station::~Station() {
 }
 
 std::optional<nlohmann::json> Station::on_call(const std::string& action, const nlohmann::json& payload) {
+  if (accept_reservations_ && (action == "ReserveNow" || action == "CancelReservation"))
+    return nlohmann::json{{"status", "Accepted"}};
   if (action != "RemoteStopTransaction" || !payload.is_object() || !payload.contains("transactionId") ||
       !payload["transactionId"].is_number_integer())
     return std::nullopt;  // the simulator's own behaviour
@@ -84,6 +86,14 @@ void Station::status(int connector, const std::string& status, const std::string
                      const std::string& vendor_error_code) {
   loop_.run(
       [&]() -> asio::awaitable<void> { co_await cp_->status(connector, status, error_code, {}, vendor_error_code); }());
+}
+
+nlohmann::json Station::call(const std::string& action, const nlohmann::json& payload) {
+  return loop_.run([&]() -> asio::awaitable<nlohmann::json> {
+    std::string a = action;
+    nlohmann::json p = payload;
+    co_return co_await cp_->call(std::move(a), std::move(p));
+  }());
 }
 
 std::int64_t Station::start_local(int connector, const std::string& id_tag, std::int64_t meter_start) {

@@ -45,6 +45,13 @@ class Station {
   /// them, reconnects and reports every connector Available.
   void power_cycle();
 
+  /// A CALL of the station's own, as it is (e.g. a StartTransaction with a reservationId);
+  /// returns the CALLRESULT payload.
+  nlohmann::json call(const std::string& action, const nlohmann::json& payload);
+  /// Answer ReserveNow and CancelReservation with Accepted (otherwise the simulator's own
+  /// answer).
+  void accept_reservations(bool accept) { accept_reservations_ = accept; }
+
   /// The transaction running on `connector` now.
   std::optional<sim::Transaction> transaction(int connector);
   std::uint64_t calls_received(const std::string& action);
@@ -60,6 +67,7 @@ class Station {
   std::unique_ptr<sim::ChargePoint> cp_;
   std::map<int, std::int64_t> meter_;           ///< absolute register reading by connector (Wh)
   std::atomic<std::uint64_t> remote_stops_{0};  // written on the loop, read by the test
+  std::atomic<bool> accept_reservations_{false};
 };
 
 }  // namespace evp::e2e
