@@ -12,6 +12,7 @@
 
 #include "ocpp/central_system.hpp"
 #include "server/dispatcher.hpp"
+#include "server/status_manager.hpp"
 
 namespace evp::ocpp::detail {
 
@@ -33,6 +34,8 @@ struct OutgoingCall {
   std::optional<CallFailed> failure;
 };
 
+struct StationState;  // the Hub's per-station record (hub.hpp)
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   explicit Connection(StationContext context) : context(std::move(context)) {}
@@ -47,6 +50,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed() const { return closed_; }
 
   StationContext context;
+  /// Resolved by the Hub when the connection opens, so a frame needs no lookup by station
+  /// id. Both records live as long as the Hub (they are never removed).
+  StationState* station = nullptr;
+  StatusManager::Entry* status = nullptr;
 
   // Central-system CALLs: at most one outstanding, the others wait in FIFO order.
   std::shared_ptr<OutgoingCall> outstanding;

@@ -13,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -82,8 +81,7 @@ class WsSession final : public Connection {
     }
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ws_.get_executor(), write_loop(std::static_pointer_cast<WsSession>(shared_from_this())),
-                     asio::detached);
+      write_next();
     }
     return true;
   }
@@ -94,45 +92,65 @@ class WsSession final : public Connection {
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ws_.get_executor(), write_loop(std::static_pointer_cast<WsSession>(shared_from_this())),
-                     asio::detached);
+      write_next();
     }
   }
 
  private:
   asio::awaitable<void> read_loop() {
+    const std::shared_ptr<Connection> self = shared_from_this();
     for (;;) {
       auto [ec, n] = co_await ws_.async_read(buffer_, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         log_end(ec);
         co_return;
       }
-      std::string text = beast::buffers_to_string(buffer_.data());
-      buffer_.consume(buffer_.size());
+      if (ws_.got_text()) {
+        // The Hub reads the frame in place (a flat_buffer is one contiguous block).
+        const auto data = buffer_.data();
+        const std::string_view text(static_cast<const char*>(data.data()), data.size());
+        auto work = hub_.on_frame(self, text);
+        buffer_.consume(buffer_.size());
+        if (work) co_await std::move(*work);
+      } else {
+        buffer_.consume(buffer_.size());
+        spdlog::warn("station {}: binary frame ignored", context.station_id);
+      }
       // An occasional large frame must not leave an idle station holding a large buffer.
       if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
-      if (!ws_.got_text()) {
-        spdlog::warn("station {}: binary frame ignored", context.station_id);
-        continue;
-      }
-      co_await hub_.on_frame(shared_from_this(), std::move(text));
     }
   }
 
-  asio::awaitable<void> write_loop(std::shared_ptr<WsSession> self) {
-    while (!queue_.empty() && !closed_) {
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(queue_.front()), asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        queue_.clear();
-        break;
-      }
-      hub_.on_frame_sent();
-      queue_.pop();
+  // The single writer, as completion handlers rather than a coroutine: a frame to send
+  // costs no coroutine frame and no spawn. writing_ is true from the first write_next()
+  // until the queue is empty (and the closing handshake, if asked for, is done).
+  void write_next() {
+    if (queue_.empty() || closed_) {
+      finish_writes();
+      return;
     }
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = std::static_pointer_cast<WsSession>(shared_from_this())](beast::error_code ec, std::size_t) {
+                      if (ec) {
+                        self->queue_.clear();
+                        self->finish_writes();
+                        return;
+                      }
+                      self->hub_.on_frame_sent();
+                      self->queue_.pop();
+                      self->write_next();
+                    });
+  }
+
+  void finish_writes() {
     if (close_requested_ && !closed_) {
       closed_ = true;
-      auto [ec] = co_await ws_.async_close(close_reason_, asio::as_tuple(asio::use_awaitable));
-      if (ec) drop();  // the reader then ends on its own
+      ws_.async_close(close_reason_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                                         beast::error_code ec) {
+        if (ec) self->drop();  // the reader then ends on its own
+        self->writing_ = false;
+      });
+      return;
     }
     writing_ = false;
   }
