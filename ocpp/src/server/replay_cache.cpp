@@ -58,7 +58,7 @@ std::shared_ptr<ReplayCache::Pending> ReplayCache::begin(std::string message_id,
   auto pending = std::make_shared<Pending>(ex);
   pending->done.expires_at(boost::asio::steady_timer::time_point::max());
   if (capacity_ == 0) return pending;
-  while (entries_.size() >= capacity_) entries_.pop_front();
+  if (entries_.size() >= capacity_) entries_.erase(entries_.begin(), entries_.begin() + (entries_.size() - capacity_ + 1));
   entries_.push_back(Entry{std::move(message_id), digest, {}, pending});
   return pending;
 }

@@ -13,13 +13,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace evp::ocpp::detail {
 
@@ -60,7 +60,10 @@ class ReplayCache {
     std::shared_ptr<Pending> pending;  // set while the answer is being computed
   };
   std::size_t capacity_;
-  std::deque<Entry> entries_;  // oldest first
+  // Oldest first. A vector: a station with few CALLs holds few entries (libstdc++'s deque
+  // allocates ~576 bytes before the first); dropping the oldest of at most `capacity`
+  // entries is a short move.
+  std::vector<Entry> entries_;
 };
 
 }  // namespace evp::ocpp::detail

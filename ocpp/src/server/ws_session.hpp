@@ -31,14 +31,18 @@ namespace http = beast::http;
 template <class Stream>
 class WsSession final : public Connection {
  public:
-  WsSession(Stream&& stream, Hub& hub, StationContext context)
-      : Connection(std::move(context)), ws_(std::move(stream)), hub_(hub), queue_(hub.config().write_queue_limit) {}
+  WsSession(Stream&& stream, Hub& hub, StationContext context, common::ConnectionLimiter::Slot slot)
+      : Connection(std::move(context)),
+        ws_(std::move(stream)),
+        hub_(hub),
+        queue_(hub.config().write_queue_limit),
+        slot_(std::move(slot)) {}
 
   asio::any_io_executor executor() override { return ws_.get_executor(); }
 
   /// Completes the WebSocket handshake for `req` and reads until the connection ends.
-  asio::awaitable<void> run(http::request<http::empty_body> req) {
-    auto self = std::static_pointer_cast<WsSession>(shared_from_this());
+  /// `self` (this session) keeps it alive while it runs.
+  asio::awaitable<void> run(std::shared_ptr<WsSession> self, http::request<http::empty_body> req) {
     const auto& cfg = hub_.config();
     beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
     websocket::stream_base::timeout timeouts;
@@ -58,6 +62,7 @@ class WsSession final : public Connection {
     });
 
     auto [ec] = co_await ws_.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    req = {};  // the request's header fields would otherwise stay allocated for the session
     if (ec) {
       spdlog::warn("station {}: websocket handshake failed: {}", context.station_id, ec.message());
       co_return;
@@ -116,8 +121,10 @@ class WsSession final : public Connection {
         buffer_.consume(buffer_.size());
         spdlog::warn("station {}: binary frame ignored", context.station_id);
       }
-      // An occasional large frame must not leave an idle station holding a large buffer.
-      if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
+      // Between frames the buffer is empty: give it back, so an idle station holds none
+      // (Beast prepares 1.5 KiB per read; the next frame's allocation costs less than
+      // keeping that for every idle connection).
+      buffer_.shrink_to_fit();
     }
   }
 
@@ -176,6 +183,7 @@ class WsSession final : public Connection {
   WriteQueue queue_;
   beast::flat_buffer buffer_;
   websocket::close_reason close_reason_;
+  common::ConnectionLimiter::Slot slot_;  // this socket's place under the connection caps
   bool writing_ = false;
   bool close_requested_ = false;
 };
