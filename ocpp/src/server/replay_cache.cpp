@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -58,8 +59,13 @@ std::shared_ptr<ReplayCache::Pending> ReplayCache::begin(std::string message_id,
   auto pending = std::make_shared<Pending>(ex);
   pending->done.expires_at(boost::asio::steady_timer::time_point::max());
   if (capacity_ == 0) return pending;
-  if (entries_.size() >= capacity_) entries_.erase(entries_.begin(), entries_.begin() + (entries_.size() - capacity_ + 1));
-  entries_.push_back(Entry{std::move(message_id), digest, {}, pending});
+  if (entries_.size() < capacity_) {
+    entries_.push_back(Entry{std::move(message_id), digest, {}, pending});
+  } else {
+    // Full: the oldest slot takes the new entry (no shifting of the others).
+    entries_[oldest_] = Entry{std::move(message_id), digest, {}, pending};
+    oldest_ = (oldest_ + 1) % entries_.size();
+  }
   return pending;
 }
 
@@ -69,7 +75,12 @@ void ReplayCache::complete(const std::shared_ptr<Pending>& pending, std::string 
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->pending != pending) continue;
     if (!keep) {
-      entries_.erase(it);
+      // Rare (InternalError): put the ring back in age order, then remove the entry.
+      const auto index = static_cast<std::size_t>(it - entries_.begin());
+      const auto at = (index + entries_.size() - oldest_) % entries_.size();
+      std::rotate(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(oldest_), entries_.end());
+      oldest_ = 0;
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(at));
       return;
     }
     it->pending.reset();

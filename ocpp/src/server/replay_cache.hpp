@@ -60,10 +60,11 @@ class ReplayCache {
     std::shared_ptr<Pending> pending;  // set while the answer is being computed
   };
   std::size_t capacity_;
-  // Oldest first. A vector: a station with few CALLs holds few entries (libstdc++'s deque
-  // allocates ~576 bytes before the first); dropping the oldest of at most `capacity`
-  // entries is a short move.
+  // A ring in a vector: a station with few CALLs holds few entries (libstdc++'s deque
+  // allocates ~576 bytes before the first); once `capacity` entries are held, a new one
+  // replaces the oldest in place.
   std::vector<Entry> entries_;
+  std::size_t oldest_ = 0;  // index of the oldest entry once the ring is full
 };
 
 }  // namespace evp::ocpp::detail

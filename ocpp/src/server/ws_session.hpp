@@ -136,27 +136,27 @@ class WsSession final : public Connection {
       finish_writes();
       return;
     }
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = std::static_pointer_cast<WsSession>(shared_from_this())](beast::error_code ec, std::size_t) {
-                      if (ec) {
-                        self->queue_.clear();
-                        self->finish_writes();
-                        return;
-                      }
-                      self->hub_.on_frame_sent();
-                      self->queue_.pop();
-                      self->write_next();
-                    });
+    ws_.async_write(asio::buffer(queue_.front()), [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                                                      beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->queue_.clear();
+        self->finish_writes();
+        return;
+      }
+      self->hub_.on_frame_sent();
+      self->queue_.pop();
+      self->write_next();
+    });
   }
 
   void finish_writes() {
     if (close_requested_ && !closed_) {
       closed_ = true;
-      ws_.async_close(close_reason_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
-                                         beast::error_code ec) {
-        if (ec) self->drop();  // the reader then ends on its own
-        self->writing_ = false;
-      });
+      ws_.async_close(close_reason_,
+                      [self = std::static_pointer_cast<WsSession>(shared_from_this())](beast::error_code ec) {
+                        if (ec) self->drop();  // the reader then ends on its own
+                        self->writing_ = false;
+                      });
       return;
     }
     writing_ = false;
