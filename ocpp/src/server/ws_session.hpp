@@ -4,8 +4,8 @@
 //
 // One reader coroutine reads a frame, hands it to the Hub and waits until it is answered
 // (a station's messages are processed in order). Frames go out through a bounded queue
-// drained by at most one writer coroutine, started on demand so an idle connection holds
-// no writer frame. Beast's own timeouts send a ping when the connection has been idle for
+// drained by one writer: a chain of completion handlers, so a frame to send costs no
+// coroutine and an idle connection holds no writer state. Beast's own timeouts send a ping when the connection has been idle for
 // ping_interval and drop it after twice that without any frame.
 #include <spdlog/spdlog.h>
 
