@@ -70,12 +70,39 @@ std::string format_datetime(TimePoint t) {
   auto dp = floor<days>(t);
   year_month_day ymd{dp};
   hh_mm_ss hms{t - dp};
+  const int year = static_cast<int>(ymd.year());
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return buf;
+  if (year < 0 || year > 9999) {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                  static_cast<int>(hms.subseconds().count()));
+    return buf;
+  }
+  // The common case by hand: snprintf's format parsing costs more than the rest of a
+  // Heartbeat answer (every Heartbeat carries one of these, every last-seen flush many).
+  auto two = [](char* p, unsigned v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  const auto ms = static_cast<unsigned>(hms.subseconds().count());
+  two(buf, static_cast<unsigned>(year / 100));
+  two(buf + 2, static_cast<unsigned>(year % 100));
+  buf[4] = '-';
+  two(buf + 5, static_cast<unsigned>(ymd.month()));
+  buf[7] = '-';
+  two(buf + 8, static_cast<unsigned>(ymd.day()));
+  buf[10] = 'T';
+  two(buf + 11, static_cast<unsigned>(hms.hours().count()));
+  buf[13] = ':';
+  two(buf + 14, static_cast<unsigned>(hms.minutes().count()));
+  buf[16] = ':';
+  two(buf + 17, static_cast<unsigned>(hms.seconds().count()));
+  buf[19] = '.';
+  buf[20] = static_cast<char>('0' + ms / 100);
+  two(buf + 21, ms % 100);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 std::int64_t unix_seconds(TimePoint t) {

@@ -28,3 +28,16 @@ TEST_CASE("parse_datetime rejects malformed values") {
   CHECK_FALSE(parse_datetime("yesterday"));
   CHECK_FALSE(parse_datetime("2024-01-01T00:00:00."));
 }
+
+TEST_CASE("format_datetime pads every field and round-trips through parse_datetime") {
+  using std::chrono::milliseconds;
+  CHECK(format_datetime(TimePoint{milliseconds(0)}) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_datetime(TimePoint{milliseconds(-1)}) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_datetime(TimePoint{milliseconds(951782400007)}) == "2000-02-29T00:00:00.007Z");
+  CHECK(format_datetime(TimePoint{milliseconds(253402300799999)}) == "9999-12-31T23:59:59.999Z");
+  for (const char* text : {"0999-03-04T05:06:07.089Z", "2026-12-04T21:59:09.910Z", "2038-01-19T03:14:08.000Z"}) {
+    auto t = parse_datetime(text);
+    REQUIRE(t);
+    CHECK(format_datetime(*t) == text);
+  }
+}

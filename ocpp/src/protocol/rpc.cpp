@@ -26,8 +26,54 @@ constexpr std::size_t kMaxMessageIdLength = 36;
 
 // Strings we build always come from valid JSON or our own text, but a description may quote
 // a truncated value; never let serialisation throw on a stray byte.
-std::string dump(const nlohmann::json& frame) {
-  return frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+using Serializer = nlohmann::detail::serializer<nlohmann::json>;
+
+// Frames are written straight into one string: the same text as dumping a JSON array of
+// the elements, without building (and copying the payload into) that array first.
+class FrameWriter {
+ public:
+  FrameWriter(int type, std::size_t reserve)
+      : writer_(nlohmann::detail::output_adapter<char>(out_), ' ', nlohmann::json::error_handler_t::replace) {
+    out_.reserve(reserve);
+    out_ += '[';
+    out_ += static_cast<char>('0' + type);
+  }
+  FrameWriter& string(std::string_view text) {
+    out_ += ',';
+    // Ids, action names and error codes are plain ASCII: no escaping to decide.
+    bool plain = true;
+    for (char c : text)
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        plain = false;
+        break;
+      }
+    if (plain) {
+      out_ += '"';
+      out_ += text;
+      out_ += '"';
+    } else {
+      writer_.dump(nlohmann::json(text), false, false, 0);
+    }
+    return *this;
+  }
+  FrameWriter& value(const nlohmann::json& v) {
+    out_ += ',';
+    writer_.dump(v, false, false, 0);
+    return *this;
+  }
+  std::string finish() {
+    out_ += ']';
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+  Serializer writer_;
+};
+
+const nlohmann::json& object_or_empty(const nlohmann::json& v) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return v.is_object() ? v : empty;
 }
 
 }  // namespace
@@ -100,22 +146,30 @@ Message parse_message(std::string_view text) {
 }
 
 std::string serialize(const Call& call) {
-  return dump(nlohmann::json::array({kCall, call.message_id, call.action, call.payload}));
+  return FrameWriter(kCall, 64).string(call.message_id).string(call.action).value(call.payload).finish();
 }
 
 std::string serialize(const CallResult& result) {
-  return dump(nlohmann::json::array({kCallResult, result.message_id, result.payload}));
+  return FrameWriter(kCallResult, 64).string(result.message_id).value(result.payload).finish();
 }
 
 std::string serialize_error(std::string_view message_id, ErrorCode code, std::string_view description,
                             const nlohmann::json& details) {
-  return dump(nlohmann::json::array({kCallError, message_id, to_string(code), description,
-                                     details.is_object() ? details : nlohmann::json::object()}));
+  return FrameWriter(kCallError, 64 + description.size())
+      .string(message_id)
+      .string(to_string(code))
+      .string(description)
+      .value(object_or_empty(details))
+      .finish();
 }
 
 std::string serialize(const CallErrorMessage& error) {
-  return dump(nlohmann::json::array({kCallError, error.message_id, error.error_code, error.description,
-                                     error.details.is_object() ? error.details : nlohmann::json::object()}));
+  return FrameWriter(kCallError, 64 + error.description.size())
+      .string(error.message_id)
+      .string(error.error_code)
+      .string(error.description)
+      .value(object_or_empty(error.details))
+      .finish();
 }
 
 }  // namespace evp::ocpp

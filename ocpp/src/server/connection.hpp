@@ -4,7 +4,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +12,7 @@
 
 #include "ocpp/central_system.hpp"
 #include "server/dispatcher.hpp"
+#include "server/status_manager.hpp"
 
 namespace evp::ocpp::detail {
 
@@ -33,6 +34,8 @@ struct OutgoingCall {
   std::optional<CallFailed> failure;
 };
 
+struct StationState;  // the Hub's per-station record (hub.hpp)
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   explicit Connection(StationContext context) : context(std::move(context)) {}
@@ -47,11 +50,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed() const { return closed_; }
 
   StationContext context;
+  /// Resolved by the Hub when the connection opens, so a frame needs no lookup by station
+  /// id. Both records live as long as the Hub (they are never removed).
+  StationState* station = nullptr;
+  StatusManager::Entry* status = nullptr;
 
   // Central-system CALLs: at most one outstanding, the others wait in FIFO order.
   std::shared_ptr<OutgoingCall> outstanding;
   bool call_busy = false;
-  std::deque<std::shared_ptr<CallWaiter>> call_waiters;
+  // A list: empty, it allocates nothing (libstdc++'s deque holds ~576 bytes even empty,
+  // and nearly every connection has no waiter all its life).
+  std::list<std::shared_ptr<CallWaiter>> call_waiters;
 
  protected:
   bool closed_ = false;

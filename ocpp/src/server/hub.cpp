@@ -35,8 +35,10 @@ void Hub::on_open(const std::shared_ptr<Connection>& conn) {
     ++connected_;
   }
   st.connection = conn;
+  conn->station = &st;
+  conn->status = status_.handle(conn->context.station_id);
   ++stats_.connections_total;
-  status_.seen(conn->context.station_id);
+  status_.seen(conn->status);
 }
 
 void Hub::on_close(const std::shared_ptr<Connection>& conn) {
@@ -48,7 +50,9 @@ void Hub::on_close(const std::shared_ptr<Connection>& conn) {
   }
 }
 
-void Hub::on_pong(const Connection& conn) { status_.seen(conn.context.station_id); }
+void Hub::on_pong(const Connection& conn) {
+  if (conn.status) status_.seen(conn.status);
+}
 
 std::shared_ptr<Connection> Hub::find(const std::string& station_id) const {
   auto it = stations_.find(station_id);
@@ -67,17 +71,22 @@ std::vector<FrameRecord> Hub::recent_frames(const std::string& station_id) const
   return it == stations_.end() ? std::vector<FrameRecord>{} : it->second.frames.snapshot();
 }
 
+StationState& Hub::station_of(Connection& conn) {
+  return conn.station ? *conn.station : stations_[conn.context.station_id];
+}
+
 bool Hub::send(Connection& conn, std::string frame) {
-  stations_[conn.context.station_id].frames.record(config_.frame_history, false, frame);
+  station_of(conn).frames.record(config_.frame_history, false, frame);
   return conn.send(std::move(frame));
 }
 
-asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::string text) {
+std::optional<asio::awaitable<void>> Hub::on_frame(const std::shared_ptr<Connection>& conn, std::string_view text) {
   const auto& id = conn->context.station_id;
   spdlog::debug("{} -> {}", id, text);
-  stations_[id].frames.record(config_.frame_history, true, text);
+  auto& station = station_of(*conn);
+  station.frames.record(config_.frame_history, true, text);
   ++stats_.messages_in;
-  status_.seen(id);
+  status_.seen(conn->status ? conn->status : status_.handle(id));
   Message message;
   try {
     message = parse_message(text);
@@ -87,24 +96,25 @@ asio::awaitable<void> Hub::on_frame(std::shared_ptr<Connection> conn, std::strin
       ++stats_.call_errors_sent;
       send(*conn, serialize_error(e.message_id(), e.code(), e.what()));
     }
-    co_return;
+    return std::nullopt;
   }
-  if (auto* call = std::get_if<Call>(&message)) {
-    co_await handle_call(std::move(conn), std::move(*call));
-  } else if (auto* result = std::get_if<CallResult>(&message)) {
+  if (auto* call = std::get_if<Call>(&message)) return handle_call(conn, std::move(*call));
+  if (auto* result = std::get_if<CallResult>(&message)) {
     handle_answer(*conn, result->message_id, std::move(result->payload), std::nullopt);
   } else {
     auto& err = std::get<CallErrorMessage>(message);
     handle_answer(*conn, err.message_id, std::nullopt,
                   CallFailed(CallFailed::Reason::CallError, err.error_code + ": " + err.description, err.error_code));
   }
+  return std::nullopt;
 }
 
 asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call call) {
-  const std::string station_id = conn->context.station_id;
+  const std::string& station_id = conn->context.station_id;  // conn is held by this frame
   // Same id, same action, same payload: a repeat. A reused id with anything else is new.
   const auto digest = ReplayCache::digest(call.action, call.payload);
-  auto found = stations_[station_id].replay.find(call.message_id, digest);
+  auto& station = station_of(*conn);
+  auto found = station.replay.find(call.message_id, digest);
   if (auto* answer = std::get_if<std::string>(&found)) {
     spdlog::info("station {}: repeated {} {} answered from the replay cache", station_id, call.action,
                  call.message_id);
@@ -118,7 +128,7 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
     send(*conn, std::move(answer));
     co_return;
   }
-  auto pending = stations_[station_id].replay.begin(call.message_id, digest, conn->executor());
+  auto pending = station.replay.begin(call.message_id, digest, conn->executor());
   count_action(call.action);
 
   std::string answer;
@@ -140,8 +150,8 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
     keep = false;
     answer = serialize_error(call.message_id, ErrorCode::InternalError, "internal error");
   }
-  // stations_ may have rehashed while the handler ran: look the entry up again.
-  stations_[station_id].replay.complete(pending, answer, keep);
+  // Map nodes are stable: `station` is still the entry, however stations_ grew meanwhile.
+  station.replay.complete(pending, answer, keep);
   send(*conn, std::move(answer));
 }
 

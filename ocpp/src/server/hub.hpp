@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,14 @@ struct Admission {
   StationContext context;
 };
 
+/// What the Hub keeps per station id, connected or not (never removed: connections hold
+/// a pointer to theirs).
+struct StationState {
+  std::shared_ptr<Connection> connection;
+  ReplayCache replay;
+  FrameRing frames;
+};
+
 class Hub {
  public:
   Hub(asio::io_context& io, db::Pool* pool, std::unique_ptr<Dispatcher> dispatcher, StatusManager& status,
@@ -50,9 +59,12 @@ class Hub {
   void on_open(const std::shared_ptr<Connection>& conn);
   /// The connection is gone: fail its CALLs, forget it unless already replaced.
   void on_close(const std::shared_ptr<Connection>& conn);
-  /// One text frame from the station; returns when it has been answered (messages of one
-  /// station are processed in order).
-  asio::awaitable<void> on_frame(std::shared_ptr<Connection> conn, std::string text);
+  /// One text frame from the station, read at once (`text` need not outlive the call). A
+  /// CALL comes back as the work that answers it: the caller awaits it before reading the
+  /// next frame (messages of one station are processed in order). Answers to our CALLs and
+  /// frames answered with a CALLERROR are done on return (nullopt): no coroutine per frame
+  /// for them.
+  std::optional<asio::awaitable<void>> on_frame(const std::shared_ptr<Connection>& conn, std::string_view text);
   /// A pong (or other control frame) counts as a sign of life.
   void on_pong(const Connection& conn);
   void on_frame_sent() { ++stats_.messages_out; }
@@ -71,11 +83,7 @@ class Hub {
   std::vector<std::pair<std::string, std::uint64_t>> messages_by_action() const;
 
  private:
-  struct StationState {
-    std::shared_ptr<Connection> connection;
-    ReplayCache replay;
-    FrameRing frames;
-  };
+  StationState& station_of(Connection& conn);
   /// Keeps `frame` in the station's ring and sends it.
   bool send(Connection& conn, std::string frame);
   asio::awaitable<void> handle_call(std::shared_ptr<Connection> conn, Call call);

@@ -68,7 +68,7 @@ struct Fixture {
   Fixture() { hub.on_open(conn); }
   json frame(const std::string& text, std::shared_ptr<FakeConnection> on = nullptr) {
     if (!on) on = conn;
-    asio::co_spawn(io, hub.on_frame(on, text), asio::detached);
+    if (auto work = hub.on_frame(on, text)) asio::co_spawn(io, std::move(*work), asio::detached);
     io.run();
     io.restart();
     return json::parse(on->sent.back());

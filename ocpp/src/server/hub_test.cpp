@@ -64,7 +64,7 @@ struct Fixture {
     io.poll();
   }
   void frame(std::string text) {
-    asio::co_spawn(io, hub.on_frame(conn, std::move(text)), asio::detached);
+    if (auto work = hub.on_frame(conn, text)) asio::co_spawn(io, std::move(*work), asio::detached);
     pump();
   }
   json last() { return json::parse(conn->sent.back()); }

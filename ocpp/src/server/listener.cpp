@@ -58,7 +58,7 @@ asio::awaitable<void> refuse_over_capacity(beast::tcp_stream stream, std::string
 template <class Stream>
 asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote, std::string peer,
                             common::ConnectionLimiter::Slot slot) {
-  (void)slot;  // holds this socket's place under the connection caps until the session ends
+  // `slot` holds this socket's place under the connection caps; the session takes it over.
   const auto& cfg = hub.config();
   beast::get_lowest_layer(stream).expires_after(cfg.handshake_timeout);
   if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -107,8 +107,12 @@ asio::awaitable<void> serve(Hub& hub, Stream stream, std::string remote, std::st
                          admission.retry_after);
     co_return;
   }
-  auto session = std::make_shared<WsSession<Stream>>(std::move(stream), hub, std::move(admission.context));
-  co_await session->run(std::move(req));
+  // The session runs as a coroutine of its own and this one ends: its frame (parser,
+  // refusal paths, admission) would otherwise stay allocated for the connection's life.
+  auto session =
+      std::make_shared<WsSession<Stream>>(std::move(stream), hub, std::move(admission.context), std::move(slot));
+  auto run = session->run(session, std::move(req));
+  asio::co_spawn(hub.io(), std::move(run), asio::detached);
 }
 
 struct Peer {

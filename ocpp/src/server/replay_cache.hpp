@@ -13,13 +13,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace evp::ocpp::detail {
 
@@ -60,7 +60,11 @@ class ReplayCache {
     std::shared_ptr<Pending> pending;  // set while the answer is being computed
   };
   std::size_t capacity_;
-  std::deque<Entry> entries_;  // oldest first
+  // A ring in a vector: a station with few CALLs holds few entries (libstdc++'s deque
+  // allocates ~576 bytes before the first); once `capacity` entries are held, a new one
+  // replaces the oldest in place.
+  std::vector<Entry> entries_;
+  std::size_t oldest_ = 0;  // index of the oldest entry once the ring is full
 };
 
 }  // namespace evp::ocpp::detail

@@ -50,8 +50,8 @@ void StatusManager::transition(Entry& e, bool online) {
   transitions_.push_back(Transition{*e.id, online, clock_(), e.last_seen});
 }
 
-void StatusManager::seen(const std::string& station_id) {
-  auto& e = entry_for(station_id);
+void StatusManager::seen(Handle station) {
+  auto& e = *station;
   e.last_seen = e.activity = clock_();
   if (!e.dirty) {
     e.dirty = true;

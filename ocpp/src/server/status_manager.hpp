@@ -59,8 +59,15 @@ class StatusManager {
   /// Stops the timer loop and flushes pending last-seen times.
   asio::awaitable<void> stop();
 
+  struct Entry;
+  /// A station's entry, resolved once (entries are never removed, so it stays valid for
+  /// the manager's life): the per-frame seen() then needs no lookup by name.
+  using Handle = Entry*;
+  Handle handle(const std::string& station_id) { return &entry_for(station_id); }
+
   /// The station sent something (message, pong) or just connected.
-  void seen(const std::string& station_id);
+  void seen(const std::string& station_id) { seen(handle(station_id)); }
+  void seen(Handle station);
 
   /// Processes heap entries whose deadline is <= clock(): re-arms the ones that talked,
   /// turns the others offline. Transitions are queued for the store.
@@ -80,7 +87,8 @@ class StatusManager {
   std::uint64_t heap_operations() const { return heap_ops_; }
   std::size_t heap_size() const { return heap_.size(); }
 
- private:
+ public:
+  // Public as the target of Handle; only the manager touches its fields.
   struct Entry {
     const std::string* id = nullptr;  // the map key (unordered_map nodes are stable)
     common::TimePoint last_seen{};    // what we report (may come from the database)
@@ -89,6 +97,8 @@ class StatusManager {
     bool armed = false;  // has an entry in heap_
     bool dirty = false;  // last_seen not yet flushed
   };
+
+ private:
   struct Due {
     common::TimePoint deadline;
     Entry* entry;

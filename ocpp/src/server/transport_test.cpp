@@ -47,18 +47,41 @@ TEST_CASE("replay cache returns stored answers and forgets the oldest") {
   CHECK(cache.size() == 2);
 }
 
+TEST_CASE("replay cache: a full ring replaces the oldest, and a dropped entry keeps the age order") {
+  boost::asio::io_context io;
+  ReplayCache cache(3);
+  auto put = [&](const char* id, bool keep = true) {
+    cache.complete(cache.begin(id, kHeartbeat, io.get_executor()), id, keep);
+  };
+  auto held = [&](const char* id) { return std::holds_alternative<std::string>(cache.find(id, kHeartbeat)); };
+  for (const char* id : {"1", "2", "3", "4", "5"}) put(id);
+  CHECK_FALSE(held("1"));
+  CHECK_FALSE(held("2"));
+  CHECK((held("3") && held("4") && held("5")));
+  // A transient failure in the middle of the ring is removed; the rest keep their age order.
+  auto pending = cache.begin("6", kHeartbeat, io.get_executor());  // replaces 3
+  CHECK_FALSE(held("3"));
+  cache.complete(pending, "six", false);
+  CHECK(cache.size() == 2);
+  put("7");  // room again: nothing evicted
+  CHECK((held("4") && held("5") && held("7")));
+  put("8");  // evicts 4, the oldest
+  CHECK_FALSE(held("4"));
+  CHECK((held("5") && held("7") && held("8")));
+}
+
 TEST_CASE("replay cache: the same id with another action or payload is another call") {
   boost::asio::io_context io;
   ReplayCache cache;
   const auto boot = ReplayCache::digest("BootNotification", {{"chargePointVendor", "V"}, {"chargePointModel", "M"}});
   cache.complete(cache.begin("1", boot, io.get_executor()), "boot answer", true);
   CHECK(std::holds_alternative<std::monostate>(cache.find("1", kHeartbeat)));
-  CHECK(std::holds_alternative<std::monostate>(
-      cache.find("1", ReplayCache::digest("BootNotification", {{"chargePointVendor", "V"}, {"chargePointModel", "N"}}))));
+  CHECK(std::holds_alternative<std::monostate>(cache.find(
+      "1", ReplayCache::digest("BootNotification", {{"chargePointVendor", "V"}, {"chargePointModel", "N"}}))));
   // Member order does not matter: the payload is compared in canonical form.
   CHECK(std::get<std::string>(cache.find(
-            "1", ReplayCache::digest("BootNotification", nlohmann::json::parse(
-                                                             R"({"chargePointModel":"M","chargePointVendor":"V"})")))) ==
+            "1", ReplayCache::digest("BootNotification",
+                                     nlohmann::json::parse(R"({"chargePointModel":"M","chargePointVendor":"V"})")))) ==
         "boot answer");
   CHECK(ReplayCache::digest("A", nlohmann::json::parse(R"({"x":1})")) !=
         ReplayCache::digest("A{", nlohmann::json::parse(R"({"x":1})")));
@@ -82,8 +105,7 @@ TEST_CASE("replay cache: a repeat of a call still in progress waits for its answ
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        got = co_await ReplayCache::wait(
-            std::get<std::shared_ptr<ReplayCache::Pending>>(cache.find("42", kHeartbeat)));
+        got = co_await ReplayCache::wait(std::get<std::shared_ptr<ReplayCache::Pending>>(cache.find("42", kHeartbeat)));
       },
       boost::asio::detached);
   io.poll();

@@ -4,8 +4,8 @@
 //
 // One reader coroutine reads a frame, hands it to the Hub and waits until it is answered
 // (a station's messages are processed in order). Frames go out through a bounded queue
-// drained by at most one writer coroutine, started on demand so an idle connection holds
-// no writer frame. Beast's own timeouts send a ping when the connection has been idle for
+// drained by one writer: a chain of completion handlers, so a frame to send costs no
+// coroutine and an idle connection holds no writer state. Beast's own timeouts send a ping when the connection has been idle for
 // ping_interval and drop it after twice that without any frame.
 #include <spdlog/spdlog.h>
 
@@ -13,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -32,14 +31,18 @@ namespace http = beast::http;
 template <class Stream>
 class WsSession final : public Connection {
  public:
-  WsSession(Stream&& stream, Hub& hub, StationContext context)
-      : Connection(std::move(context)), ws_(std::move(stream)), hub_(hub), queue_(hub.config().write_queue_limit) {}
+  WsSession(Stream&& stream, Hub& hub, StationContext context, common::ConnectionLimiter::Slot slot)
+      : Connection(std::move(context)),
+        ws_(std::move(stream)),
+        hub_(hub),
+        queue_(hub.config().write_queue_limit),
+        slot_(std::move(slot)) {}
 
   asio::any_io_executor executor() override { return ws_.get_executor(); }
 
   /// Completes the WebSocket handshake for `req` and reads until the connection ends.
-  asio::awaitable<void> run(http::request<http::empty_body> req) {
-    auto self = std::static_pointer_cast<WsSession>(shared_from_this());
+  /// `self` (this session) keeps it alive while it runs.
+  asio::awaitable<void> run(std::shared_ptr<WsSession> self, http::request<http::empty_body> req) {
     const auto& cfg = hub_.config();
     beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
     websocket::stream_base::timeout timeouts;
@@ -59,6 +62,7 @@ class WsSession final : public Connection {
     });
 
     auto [ec] = co_await ws_.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    req = {};  // the request's header fields would otherwise stay allocated for the session
     if (ec) {
       spdlog::warn("station {}: websocket handshake failed: {}", context.station_id, ec.message());
       co_return;
@@ -82,8 +86,7 @@ class WsSession final : public Connection {
     }
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ws_.get_executor(), write_loop(std::static_pointer_cast<WsSession>(shared_from_this())),
-                     asio::detached);
+      write_next();
     }
     return true;
   }
@@ -94,45 +97,67 @@ class WsSession final : public Connection {
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ws_.get_executor(), write_loop(std::static_pointer_cast<WsSession>(shared_from_this())),
-                     asio::detached);
+      write_next();
     }
   }
 
  private:
   asio::awaitable<void> read_loop() {
+    const std::shared_ptr<Connection> self = shared_from_this();
     for (;;) {
       auto [ec, n] = co_await ws_.async_read(buffer_, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         log_end(ec);
         co_return;
       }
-      std::string text = beast::buffers_to_string(buffer_.data());
-      buffer_.consume(buffer_.size());
-      // An occasional large frame must not leave an idle station holding a large buffer.
-      if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
-      if (!ws_.got_text()) {
+      if (ws_.got_text()) {
+        // The Hub reads the frame in place (a flat_buffer is one contiguous block).
+        const auto data = buffer_.data();
+        const std::string_view text(static_cast<const char*>(data.data()), data.size());
+        auto work = hub_.on_frame(self, text);
+        buffer_.consume(buffer_.size());
+        if (work) co_await std::move(*work);
+      } else {
+        buffer_.consume(buffer_.size());
         spdlog::warn("station {}: binary frame ignored", context.station_id);
-        continue;
       }
-      co_await hub_.on_frame(shared_from_this(), std::move(text));
+      // Between frames the buffer is empty: give it back, so an idle station holds none
+      // (Beast prepares 1.5 KiB per read; the next frame's allocation costs less than
+      // keeping that for every idle connection).
+      buffer_.shrink_to_fit();
     }
   }
 
-  asio::awaitable<void> write_loop(std::shared_ptr<WsSession> self) {
-    while (!queue_.empty() && !closed_) {
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(queue_.front()), asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        queue_.clear();
-        break;
-      }
-      hub_.on_frame_sent();
-      queue_.pop();
+  // The single writer, as completion handlers rather than a coroutine: a frame to send
+  // costs no coroutine frame and no spawn. writing_ is true from the first write_next()
+  // until the queue is empty (and the closing handshake, if asked for, is done).
+  void write_next() {
+    if (queue_.empty() || closed_) {
+      finish_writes();
+      return;
     }
+    ws_.async_write(asio::buffer(queue_.front()), [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                                                      beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->queue_.clear();
+        self->finish_writes();
+        return;
+      }
+      self->hub_.on_frame_sent();
+      self->queue_.pop();
+      self->write_next();
+    });
+  }
+
+  void finish_writes() {
     if (close_requested_ && !closed_) {
       closed_ = true;
-      auto [ec] = co_await ws_.async_close(close_reason_, asio::as_tuple(asio::use_awaitable));
-      if (ec) drop();  // the reader then ends on its own
+      ws_.async_close(close_reason_,
+                      [self = std::static_pointer_cast<WsSession>(shared_from_this())](beast::error_code ec) {
+                        if (ec) self->drop();  // the reader then ends on its own
+                        self->writing_ = false;
+                      });
+      return;
     }
     writing_ = false;
   }
@@ -158,6 +183,7 @@ class WsSession final : public Connection {
   WriteQueue queue_;
   beast::flat_buffer buffer_;
   websocket::close_reason close_reason_;
+  common::ConnectionLimiter::Slot slot_;  // this socket's place under the connection caps
   bool writing_ = false;
   bool close_requested_ = false;
 };
