@@ -19,7 +19,9 @@ Response error_response(const Request* req, http::status status, const std::stri
 class Dispatcher {
  public:
   Dispatcher(Services& services, const Router& router) : svc_(services), router_(router) {}
-  boost::asio::awaitable<Response> handle(Request& req);
+  /// A handler that answers with a stream leaves its body in `*stream` (when given; without
+  /// it such a route answers 500): the caller writes the head, then runs it.
+  boost::asio::awaitable<Response> handle(Request& req, StreamBody* stream = nullptr);
 
  private:
   boost::asio::awaitable<void> authenticate(Context& ctx, Access access);

@@ -37,6 +37,9 @@ void Hub::on_open(const std::shared_ptr<Connection>& conn) {
   st.connection = conn;
   ++stats_.connections_total;
   status_.seen(conn->context.station_id);
+  if (live_ && live_->listening())
+    live_->publish("station", {{"station_id", conn->context.station_id}, {"change", "connected"},
+                               {"remote_address", conn->context.remote_address}});
 }
 
 void Hub::on_close(const std::shared_ptr<Connection>& conn) {
@@ -45,6 +48,8 @@ void Hub::on_close(const std::shared_ptr<Connection>& conn) {
   if (it != stations_.end() && it->second.connection == conn) {
     it->second.connection.reset();
     --connected_;
+    if (live_ && live_->listening())
+      live_->publish("station", {{"station_id", conn->context.station_id}, {"change", "disconnected"}});
   }
 }
 
