@@ -223,6 +223,10 @@ asio::awaitable<void> Server::Impl::stream_response(beast::tcp_stream& stream, R
   auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
   if (ec) co_return;
 
+  // A modest kernel buffer: a client that stops reading fills it soon, and then the stream's
+  // own bounded queue, instead of parking megabytes in the kernel first.
+  beast::error_code ignored;
+  stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
   auto writer = std::make_shared<StreamWriter>(stream, config.request_timeout);
   streams.insert(writer.get());
   struct Forget {

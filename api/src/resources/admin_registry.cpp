@@ -35,7 +35,7 @@ namespace registry = ocpp::registry;
 registry::Change<std::string> text_change(Context& ctx, const char* name, std::size_t max_len) {
   const nlohmann::json& j = ctx.body_json();
   if (!j.contains(name)) return {};
-  if (j[name].is_null()) return registry::Change<std::string>(std::nullopt);
+  if (j[name].is_null()) return registry::cleared<std::string>();
   return registry::Change<std::string>(ctx.body().str(name, max_len));
 }
 
@@ -54,7 +54,7 @@ std::optional<std::string> degrees(JsonFields& body, const char* name, std::int6
 registry::Change<std::string> degrees_change(Context& ctx, const char* name, std::int64_t limit) {
   const nlohmann::json& j = ctx.body_json();
   if (!j.contains(name)) return {};
-  if (j[name].is_null()) return registry::Change<std::string>(std::nullopt);
+  if (j[name].is_null()) return registry::cleared<std::string>();
   auto body = ctx.body();
   return registry::Change<std::string>(degrees(body, name, limit));
 }
@@ -367,7 +367,7 @@ awaitable<Reply> patch_connector(Context& ctx) {
   if (j.contains("max_power_w")) {
     auto body = ctx.body();
     // Up to 10 MW; the energy check multiplies it by a session's seconds.
-    change.max_power_w = j["max_power_w"].is_null() ? registry::Change<std::int64_t>(std::nullopt)
+    change.max_power_w = j["max_power_w"].is_null() ? registry::cleared<std::int64_t>()
                                                     : registry::Change<std::int64_t>(
                                                           body.integer("max_power_w", 1, 10'000'000));
   }

@@ -23,6 +23,11 @@ namespace asio = boost::asio;
 /// A field in a change: absent (keep), null (clear) or a value.
 template <class T>
 using Change = std::optional<std::optional<T>>;
+/// The null of a Change (clear the field); `Change<T>(std::nullopt)` would be "keep".
+template <class T>
+Change<T> cleared() {
+  return Change<T>(std::in_place);
+}
 
 /// How a save treats a row that exists (or not).
 enum class Save {
