@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "charging/charging.hpp"
 #include "http/context.hpp"
@@ -46,9 +47,10 @@ std::optional<std::string> degrees(JsonFields& body, const char* name, std::int6
   if (*micro < -limit * 1'000'000 || *micro > limit * 1'000'000)
     bad_field(name, "must be between -" + std::to_string(limit) + " and " + std::to_string(limit));
   const std::int64_t a = *micro < 0 ? -*micro : *micro;
-  std::string frac = std::to_string(a % 1'000'000);
-  frac.insert(0, 6 - frac.size(), '0');
-  return (*micro < 0 ? "-" : "") + std::to_string(a / 1'000'000) + "." + frac;
+  char text[32];
+  std::snprintf(text, sizeof text, "%s%lld.%06lld", *micro < 0 ? "-" : "", static_cast<long long>(a / 1'000'000),
+                static_cast<long long>(a % 1'000'000));
+  return std::string(text);
 }
 
 registry::Change<std::string> degrees_change(Context& ctx, const char* name, std::int64_t limit) {

@@ -5,6 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <cstdio>
 
 #include "ocpp/live_events.hpp"
 
@@ -19,9 +20,10 @@ nlohmann::json opt_json(const std::optional<std::string>& v) { return v ? nlohma
 std::string kwh(std::int64_t wh) {
   const bool negative = wh < 0;
   const auto a = negative ? -wh : wh;
-  std::string frac = std::to_string(a % 1000);
-  frac.insert(0, 3 - frac.size(), '0');
-  return (negative ? "-" : "") + std::to_string(a / 1000) + "." + frac;
+  char text[32];
+  std::snprintf(text, sizeof text, "%s%lld.%03lld", negative ? "-" : "", static_cast<long long>(a / 1000),
+                static_cast<long long>(a % 1000));
+  return text;
 }
 
 nlohmann::json transaction_data(const charging::OwnerTransaction& t) {
