@@ -289,9 +289,9 @@ TEST_CASE("registry: owners, locations, stations, connectors and drivers, operat
     CHECK(s.get("/api/v1/admin/locations?owner_id=" + u.owner, u.op_token).json()["data"]["items"].empty());
     CHECK(s.get("/api/v1/admin/locations?owner_id=x", u.op_token).status == 400);
     // The CLI sees what the API saved (one registry).
-    const auto [rc, out] = s.cli({"location", "list", "--owner", owner_id});
-    CHECK(rc == 0);
-    CHECK(out.find("Ала-Too 2") != std::string::npos);
+    const auto listed = s.cli({"location", "list", "--owner", owner_id});
+    CHECK(listed.first == 0);
+    CHECK(listed.second.find("Ала-Too 2") != std::string::npos);
   }
 
   SUBCASE("stations and connectors") {

@@ -214,6 +214,7 @@ awaitable<Reply> patch_location(Context& ctx) {
   auto body = ctx.body();
   registry::LocationChange change;
   if (body.has("owner_id")) change.owner_id = uuid_field(body, "owner_id");
+  if (ctx.body_json().contains("name") && ctx.body_json()["name"].is_null()) bad_field("name", "must not be null");
   change.name = body.opt_str("name", 200);
   change.address = text_change(ctx, "address", 500);
   change.latitude = degrees_change(ctx, "latitude", 90);
@@ -362,7 +363,8 @@ awaitable<Reply> patch_connector(Context& ctx) {
   const std::string& id = ctx.param("id");
   const std::string& n = ctx.param("n");
   int connector = 0;
-  if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), ::isdigit) || (connector = std::stoi(n)) < 1)
+  const bool digits = std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  if (n.empty() || n.size() > 2 || !digits || (connector = std::stoi(n)) < 1)
     not_found("connector_not_found", "connectors are numbered 1 to 99");
   const nlohmann::json& j = ctx.body_json();
   registry::ConnectorChange change;
