@@ -204,7 +204,7 @@ TEST_CASE("registry: owners, locations, stations, connectors and drivers, operat
 
   SUBCASE("drivers and owners are refused everywhere") {
     const char* gets[] = {"/api/v1/admin/owners", "/api/v1/admin/locations", "/api/v1/admin/clients",
-                          "/api/v1/admin/clients/" "00000000-0000-4000-8000-000000000000",
+                          "/api/v1/admin/clients/00000000-0000-4000-8000-000000000000",
                           "/api/v1/admin/stations/X/connectors"};
     for (const char* target : gets) {
       CAPTURE(target);
