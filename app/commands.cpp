@@ -6,6 +6,7 @@
 #include <map>
 
 #include "config.hpp"
+#include "ocpp/registry.hpp"
 #include "push/crypto.hpp"
 #include "run_async.hpp"
 
@@ -59,24 +60,19 @@ int station_add(db::Pool& pool, asio::io_context& io, const std::vector<std::str
     else
       throw common::ConfigError("station", "unknown or incomplete option '" + a + "'");
   }
-  auto get = [&](const char* k) -> db::Param {
+  auto change = [&](const char* k) {
     auto it = opt.find(k);
-    return it == opt.end() ? db::null() : db::Param(it->second);
+    return it == opt.end() ? ocpp::registry::Change<std::string>() : ocpp::registry::Change<std::string>(it->second);
   };
   // Upsert, so the command also changes a station's password, name, price or location.
-  run_async(io, [&]() -> asio::awaitable<void> {
-    co_await pool.query(
-        "INSERT INTO stations (id, display_name, price_per_kwh, location_id, password_hash)"
-        " VALUES ($1, $2, COALESCE($3::numeric, 0), $4::uuid,"
-        "         CASE WHEN $5::text IS NULL THEN NULL ELSE crypt($5::text, gen_salt('bf', 8)) END)"
-        " ON CONFLICT (id) DO UPDATE SET"
-        "   display_name = COALESCE($2, stations.display_name),"
-        "   price_per_kwh = COALESCE($3::numeric, stations.price_per_kwh),"
-        "   location_id = COALESCE($4::uuid, stations.location_id),"
-        "   password_hash = COALESCE(EXCLUDED.password_hash, stations.password_hash),"
-        "   updated_at = NOW()",
-        db::params(id, get("name"), get("price"), get("location"), get("password")));
-  }());
+  ocpp::registry::StationChange c;
+  c.display_name = change("name");
+  c.location_id = change("location");
+  if (opt.count("price")) c.price_per_kwh = opt["price"];
+  if (opt.count("password")) c.password = opt["password"];
+  const auto outcome = run_async(io, ocpp::registry::save_station(pool, id, c, ocpp::registry::Save::Upsert));
+  if (outcome == ocpp::registry::Outcome::UnknownLocation)
+    throw common::ConfigError("station", "no location " + opt["location"] + " (add it with `evpower location add`)");
   std::cout << "station " << id << " saved" << (opt.count("password") ? " (Basic auth password set)" : "") << "\n";
   return 0;
 }

@@ -1,11 +1,12 @@
 // The set-up subcommands next to `station`: owners, locations, id tags and operators, so a
 // network can be set up from a shell (and by scripts) without writing SQL.
 //
-//   evpower owner add [<user-id>] [--name N] [--email E]      owner list
+//   evpower owner add [<user-id>] [--name N] [--email E] [--phone P]   owner list
 //   evpower location add --owner <user-id> --name N [--address A]   location list [--owner ID]
 //   evpower idtag add <tag> [--client <user-id>] [--expires <RFC 3339>] [--parent <tag>]
 //   evpower idtag block <tag>                                  idtag list
 //   evpower operator add <user-id> [--note N]                  operator list
+// Owners, locations and stations are saved through ocpp/registry.hpp, as the management API saves them.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <set>
 
 #include "charging/charging.hpp"
+#include "ocpp/registry.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "run_async.hpp"
@@ -21,6 +23,7 @@
 namespace evp::app {
 
 namespace asio = boost::asio;
+namespace registry = ocpp::registry;
 
 namespace {
 
@@ -43,7 +46,14 @@ struct Parsed {
     return it == options.end() ? db::null() : db::Param(it->second);
   }
   bool has(const char* name) const { return options.count(name) > 0; }
+  /// A registry change: given -> the value, absent -> keep.
+  registry::Change<std::string> change(const char* name) const {
+    auto it = options.find(name);
+    return it == options.end() ? registry::Change<std::string>() : registry::Change<std::string>(it->second);
+  }
 };
+
+constexpr std::int64_t kPage = 1000;
 
 Parsed parse(const char* command, const std::vector<std::string>& args, std::size_t from,
              const std::set<std::string>& allowed) {
@@ -89,29 +99,28 @@ void print_rows(const db::Result& r, const std::string& header) {
 }  // namespace
 
 int owner(const common::Env& env, const std::vector<std::string>& args) {
-  const char* usage = "usage: evpower owner add [<user-id>] [--name N] [--email E] | owner list";
+  const char* usage = "usage: evpower owner add [<user-id>] [--name N] [--email E] [--phone P] | owner list";
   if (args.empty() || (args[0] != "add" && args[0] != "list")) throw common::ConfigError("owner", usage);
   if (args[0] == "list")
     return with_pool(env, [](db::Pool& pool) -> asio::awaitable<void> {
-      auto r = co_await pool.query(
-          "SELECT o.id, coalesce(o.name, ''), coalesce(o.email, ''), "
-          "       (SELECT count(*) FROM locations l WHERE l.user_id = o.id), "
-          "       (SELECT count(*) FROM stations s JOIN locations l ON l.id = s.location_id WHERE l.user_id = o.id) "
-          "FROM owners o ORDER BY o.created_at, o.id");
-      print_rows(r, "id\tname\temail\tlocations\tstations");
+      std::cout << "id\tname\temail\tlocations\tstations\n";
+      for (std::int64_t offset = 0;; offset += kPage) {
+        const auto page = co_await registry::owners(pool, kPage, offset);
+        for (const auto& o : page)
+          std::cout << o.id << '\t' << o.name.value_or("") << '\t' << o.email.value_or("") << '\t' << o.locations
+                    << '\t' << o.stations << '\n';
+        if (static_cast<std::int64_t>(page.size()) < kPage) break;
+      }
     });
-  auto p = parse("owner", args, 1, {"name", "email"});
+  auto p = parse("owner", args, 1, {"name", "email", "phone"});
   if (p.positional.size() > 1) throw common::ConfigError("owner", usage);
   std::string id = p.positional.empty() ? "" : p.positional[0];
   if (!id.empty()) need_uuid("owner", "the user id (the owner's Supabase user id)", id);
   return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
-    db::Params params = db::params(id.empty() ? db::null() : db::Param(id), p.opt("name"), p.opt("email"));
-    auto r = co_await pool.query(
-        "INSERT INTO owners (id, name, email) VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3) "
-        "ON CONFLICT (id) DO UPDATE SET name = coalesce($2, owners.name), email = coalesce($3, owners.email) "
-        "RETURNING id",
-        std::move(params));
-    std::cout << "owner " << r.get(0, 0) << " saved\n";
+    // Adding an owner again changes what was given and keeps the rest.
+    registry::OwnerChange change{p.change("name"), p.change("email"), p.change("phone")};
+    const auto saved = co_await registry::save_owner(pool, id, change, registry::Save::Upsert);
+    std::cout << "owner " << saved.row->id << " saved\n";
   });
 }
 
@@ -123,24 +132,26 @@ int location(const common::Env& env, const std::vector<std::string>& args) {
   if (p.has("owner")) need_uuid("location", "--owner", p.options["owner"]);
   if (args[0] == "list")
     return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
-      db::Params params = db::params(p.opt("owner"));
-      auto r = co_await pool.query(
-          "SELECT l.id, l.user_id, l.name, coalesce(l.address, ''), "
-          "       (SELECT count(*) FROM stations s WHERE s.location_id = l.id) "
-          "FROM locations l WHERE $1::uuid IS NULL OR l.user_id = $1::uuid ORDER BY l.created_at, l.id",
-          std::move(params));
-      print_rows(r, "id\towner\tname\taddress\tstations");
+      const auto owner = p.has("owner") ? std::optional(p.options["owner"]) : std::nullopt;
+      std::cout << "id\towner\tname\taddress\tstations\n";
+      for (std::int64_t offset = 0;; offset += kPage) {
+        const auto page = co_await registry::locations(pool, owner, kPage, offset);
+        for (const auto& l : page)
+          std::cout << l.id << '\t' << l.owner_id << '\t' << l.name << '\t' << l.address.value_or("") << '\t'
+                    << l.stations << '\n';
+        if (static_cast<std::int64_t>(page.size()) < kPage) break;
+      }
     });
   if (!p.has("owner") || !p.has("name")) throw common::ConfigError("location", usage);
   return with_pool(env, [&](db::Pool& pool) -> asio::awaitable<void> {
-    db::Params check = db::params(p.options["owner"]);
-    auto known = co_await pool.query("SELECT count(*) FROM owners WHERE id = $1::uuid", std::move(check));
-    if (known.get_int(0, 0) == 0)
+    registry::LocationChange change;
+    change.owner_id = p.options["owner"];
+    change.name = p.options["name"];
+    change.address = p.change("address");
+    const auto saved = co_await registry::save_location(pool, "", change, registry::Save::Create);
+    if (saved.outcome == registry::Outcome::UnknownOwner)
       throw common::ConfigError("location", "no owner " + p.options["owner"] + " (add it with `evpower owner add`)");
-    db::Params params = db::params(p.options["owner"], p.options["name"], p.opt("address"));
-    auto r = co_await pool.query("INSERT INTO locations (user_id, name, address) VALUES ($1::uuid, $2, $3) RETURNING id",
-                                 std::move(params));
-    std::cout << "location " << r.get(0, 0) << " saved\n";
+    std::cout << "location " << saved.row->id << " saved\n";
   });
 }
 

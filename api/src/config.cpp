@@ -66,6 +66,11 @@ Config config_from_env(const common::Env& env) {
       static_cast<std::uint32_t>(env.integer("API_SUBSCRIBE_PER_HOUR", c.subscribe_per_hour, 0, 1'000'000));
   c.test_push_per_hour =
       static_cast<std::uint32_t>(env.integer("API_TEST_PUSH_PER_HOUR", c.test_push_per_hour, 0, 1'000'000));
+  c.max_streams = static_cast<std::size_t>(env.integer("API_MAX_STREAMS", static_cast<std::int64_t>(c.max_streams), 0, 10'000));
+  c.stream_queue =
+      static_cast<std::size_t>(env.integer("API_STREAM_QUEUE", static_cast<std::int64_t>(c.stream_queue), 1, 1'000'000));
+  c.stream_keepalive =
+      env.seconds("API_STREAM_KEEPALIVE", c.stream_keepalive, std::chrono::seconds(1), std::chrono::seconds(300));
   try {
     c.trusted_proxies = common::TrustedProxies::parse(env.str("TRUSTED_PROXIES", ""));
   } catch (const std::invalid_argument& e) {

@@ -81,4 +81,13 @@ asio::awaitable<std::vector<IdTagRecord>> Service::id_tags(std::int64_t limit, s
   co_return out;
 }
 
+asio::awaitable<std::vector<IdTagRecord>> Service::id_tags_of(const std::string& client_id) {
+  db::Params p = db::params(db::param(client_id));
+  auto r = co_await impl_->pool.query(
+      "SELECT " + columns() + " FROM id_tags WHERE client_id = $1::uuid ORDER BY lower(id_tag)", std::move(p));
+  std::vector<IdTagRecord> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(record_of(r, i));
+  co_return out;
+}
+
 }  // namespace evp::charging

@@ -181,6 +181,14 @@ asio::awaitable<std::vector<OwnerTransaction>> Service::transactions(const Trans
   co_return out;
 }
 
+asio::awaitable<std::optional<OwnerTransaction>> Service::transaction(const std::string& station_id,
+                                                                       int transaction_id) {
+  db::Params p = db::params(db::param(transaction_id), db::param(station_id));
+  auto r = co_await impl_->pool.query(transaction_select() + "WHERE t.id = $1 AND t.station_id = $2", std::move(p));
+  if (r.empty()) co_return std::nullopt;
+  co_return transaction_of(r, 0);
+}
+
 asio::awaitable<Revenue> Service::owner_revenue(const std::string& owner_id, const std::optional<std::string>& from,
                                                 const std::optional<std::string>& to) {
   // Revenue counts only what drivers were charged; sessions nobody paid for (unpaid,

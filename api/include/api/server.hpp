@@ -60,6 +60,14 @@ struct Config {
   std::size_t max_subscriptions_per_user = 20;  ///< push subscriptions one user may hold
   std::uint32_t subscribe_per_hour = 60;        ///< POST /notifications/subscribe per user
   std::uint32_t test_push_per_hour = 10;        ///< POST /notifications/test per user
+  /// Operators' live event streams (GET /api/v1/admin/stream) open at once (API_MAX_STREAMS).
+  std::size_t max_streams = 16;
+  /// Events waiting for a stream's client; one that falls further behind is disconnected
+  /// (API_STREAM_QUEUE).
+  std::size_t stream_queue = 256;
+  /// A comment line on an idle stream this often, so proxies and clients see it alive
+  /// (API_STREAM_KEEPALIVE).
+  std::chrono::seconds stream_keepalive{15};
   /// Our reverse proxies (TRUSTED_PROXIES): exempt from the per-address cap, and their
   /// X-Forwarded-For address is the client's in the logs.
   common::TrustedProxies trusted_proxies;

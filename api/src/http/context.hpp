@@ -15,6 +15,7 @@
 #include "api/server.hpp"
 #include "common/resolver.hpp"
 #include "http/router.hpp"
+#include "http/stream.hpp"
 
 namespace evp::api {
 
@@ -61,6 +62,9 @@ struct Reply {
   std::optional<std::string> raw;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Set: the response stays open and this writes its body (Server-Sent Events); `data`
+  /// and `raw` are ignored.
+  StreamBody stream;
 };
 
 /// The services a handler may use (owned by Server::Impl).

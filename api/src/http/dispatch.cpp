@@ -116,7 +116,7 @@ boost::asio::awaitable<void> Dispatcher::authenticate(Context& ctx, Access acces
     throw ApiError(http::status::forbidden, "forbidden", "only station owners may use this endpoint");
 }
 
-boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
+boost::asio::awaitable<Response> Dispatcher::handle(Request& req, StreamBody* stream) {
   auto started = std::chrono::steady_clock::now();
   std::string request_id = request_id_of(req);
   std::string route_label = "unmatched";
@@ -175,7 +175,10 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) {
         Reply reply = co_await match.route->handler(ctx);
         res = Response{reply.status, req.version()};
         res.set(http::field::content_type, reply.content_type);
-        if (reply.raw) {
+        if (reply.stream) {
+          if (!stream) throw std::logic_error("a streamed reply where no stream can be written");
+          *stream = std::move(reply.stream);
+        } else if (reply.raw) {
           res.body() = std::move(*reply.raw);
         } else if (reply.status != http::status::no_content) {
           res.body() = nlohmann::json{{"success", true}, {"data", std::move(reply.data)}}.dump();

@@ -22,7 +22,9 @@ class Dispatcher {
   /// `console`: the operator console's files, served under /console/ (null: not served).
   Dispatcher(Services& services, const Router& router, const StaticFiles* console = nullptr)
       : svc_(services), router_(router), console_(console) {}
-  boost::asio::awaitable<Response> handle(Request& req);
+  /// A handler that answers with a stream leaves its body in `*stream` (when given; without
+  /// it such a route answers 500): the caller writes the head, then runs it.
+  boost::asio::awaitable<Response> handle(Request& req, StreamBody* stream = nullptr);
 
  private:
   boost::asio::awaitable<void> authenticate(Context& ctx, Access access);

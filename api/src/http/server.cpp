@@ -14,7 +14,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <set>
 
 #include "auth/jwt.hpp"
@@ -22,6 +24,7 @@
 #include "common/connection_limit.hpp"
 #include "http/metrics.hpp"
 #include "http/static_files.hpp"
+#include "http/stream.hpp"
 #include "http/throttle.hpp"
 #include "resources/resources.hpp"
 
@@ -77,6 +80,7 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> connection(tcp::socket socket, common::ConnectionLimiter::Slot slot);
   asio::awaitable<void> refuse(tcp::socket socket, bool total);
+  asio::awaitable<void> stream_response(beast::tcp_stream& stream, Response res, StreamBody body);
 
   Config config;
   JwtVerifier jwt;
@@ -91,6 +95,7 @@ struct Server::Impl {
   common::ConnectionLimiter connections;
   int refusals_in_flight = 0;
   std::set<beast::tcp_stream*> open;
+  std::set<StreamWriter*> streams;  ///< open streamed responses, ended first at stop()
   bool stopping = false;
   std::uint16_t bound_port = 0;
 };
@@ -204,7 +209,12 @@ asio::awaitable<void> Server::Impl::connection(tcp::socket socket, common::Conne
     }
 
     auto& req = parser.get();
-    Response res = co_await dispatcher.handle(req);
+    StreamBody body;
+    Response res = co_await dispatcher.handle(req, &body);
+    if (body) {
+      co_await stream_response(stream, std::move(res), std::move(body));
+      break;
+    }
     stream.expires_after(config.request_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     if (wec || !res.keep_alive()) break;
@@ -212,6 +222,49 @@ asio::awaitable<void> Server::Impl::connection(tcp::socket socket, common::Conne
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.socket().close(ignored);
+}
+
+// A streamed response: the head (chunked, no keep-alive), then the handler's body until it
+// returns, then the last chunk. A read on the socket notices the client hanging up (an SSE
+// client sends nothing after its request), so its stream ends at once, not at its next write.
+asio::awaitable<void> Server::Impl::stream_response(beast::tcp_stream& stream, Response res, StreamBody body) {
+  http::response<http::empty_body> head(std::move(res.base()));
+  head.erase(http::field::content_length);
+  head.chunked(true);
+  head.keep_alive(false);
+  stream.expires_after(config.request_timeout);
+  http::response_serializer<http::empty_body> sr(head);
+  auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
+  if (ec) co_return;
+
+  // A modest kernel buffer: a client that stops reading fills it soon, and then the stream's
+  // own bounded queue, instead of parking megabytes in the kernel first.
+  beast::error_code ignored;
+  stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
+  auto writer = std::make_shared<StreamWriter>(stream, config.request_timeout);
+  streams.insert(writer.get());
+  struct Forget {
+    Impl* self;
+    StreamWriter* w;
+    ~Forget() { self->streams.erase(w); }
+  } forget{this, writer.get()};
+  asio::co_spawn(
+      stream.get_executor(),
+      [](std::shared_ptr<StreamWriter> w, tcp::socket& socket) -> asio::awaitable<void> {
+        char byte = 0;
+        co_await socket.async_read_some(asio::buffer(&byte, 1), kTuple);
+        w->end();  // hung up (or sent something, which a stream's client has no reason to)
+      }(writer, stream.socket()),
+      asio::detached);
+  try {
+    co_await body(*writer);
+  } catch (const std::exception& e) {
+    spdlog::error("api: stream ended by an error: {}", e.what());
+  }
+  if (stream.socket().is_open()) {
+    stream.expires_after(std::chrono::seconds(2));
+    co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
+  }
 }
 
 Server::Server(asio::io_context& io, db::Pool& pool, ocpp::CentralSystem& ocpp, charging::Service& charging,
@@ -243,9 +296,15 @@ asio::awaitable<void> Server::stop() {
   impl_->stopping = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  // Streams first, while their sockets are open: each says goodbye and ends its body.
+  asio::steady_timer t(impl_->acceptor.get_executor());
+  for (auto* w : impl_->streams) w->end();
+  for (int i = 0; i < 100 && !impl_->streams.empty(); ++i) {
+    t.expires_after(std::chrono::milliseconds(10));
+    co_await t.async_wait(kTuple);
+  }
   for (auto* s : impl_->open) s->socket().close(ignored);
   // Connections finish their current handler and then see the closed socket.
-  asio::steady_timer t(impl_->acceptor.get_executor());
   for (int i = 0; i < 500 && !impl_->open.empty(); ++i) {
     t.expires_after(std::chrono::milliseconds(10));
     co_await t.async_wait(kTuple);

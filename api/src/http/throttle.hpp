@@ -15,6 +15,7 @@ struct RestLimits {
       : subscribe(c.subscribe_per_hour, std::chrono::hours(1)), test_push(c.test_push_per_hour, std::chrono::hours(1)) {}
   common::RateLimiter subscribe;
   common::RateLimiter test_push;
+  std::size_t open_streams = 0;  ///< operators' event streams open now (Config::max_streams)
 };
 
 /// Counts one request of the signed-in user against `limiter`; over the limit: 429 with

@@ -37,9 +37,7 @@ namespace {
 using boost::asio::awaitable;
 
 nlohmann::json admin_station_json(const Services& svc, const db::Result& r, int i) {
-  nlohmann::json j = station_json(svc, r, i, true);
-  j["connected"] = svc.ocpp.is_connected(j.at("id").get<std::string>());
-  return j;
+  return operator_station_json(svc, r, i);
 }
 
 awaitable<Reply> stations(Context& ctx) {
@@ -170,6 +168,7 @@ awaitable<Reply> registration(Context& ctx) {
   if (res.empty()) throw ApiError(http::status::not_found, "station_not_found", "no such station");
   // The station hears it at its next BootNotification (a Pending one retries at the
   // interval it was given; TriggerMessage BootNotification asks for it now).
+  ctx.svc.ocpp.live().publish("station", {{"station_id", id}, {"change", "registration"}, {"registration_status", status}});
   Reply r;
   r.data = {{"id", id}, {"registration_status", status}, {"connected", ctx.svc.ocpp.is_connected(id)}};
   co_return r;

@@ -15,7 +15,8 @@ const char* const kStationSelect =
     "l.name, l.address, s.vendor, s.model, s.firmware_version, "
     "coalesce((SELECT json_agg(json_build_object('connector_id', c.connector_id, 'status', c.status, "
     "'error_code', c.error_code, 'updated_at', c.updated_at) ORDER BY c.connector_id) "
-    "FROM connectors c WHERE c.station_id = s.id AND c.connector_id > 0), '[]') "
+    "FROM connectors c WHERE c.station_id = s.id AND c.connector_id > 0), '[]'), "
+    "s.location_id, s.password_hash IS NOT NULL "
     "FROM stations s LEFT JOIN locations l ON l.id = s.location_id ";
 
 nlohmann::json station_json(const Services& svc, const db::Result& r, int i, bool detailed) {
@@ -34,6 +35,16 @@ nlohmann::json station_json(const Services& svc, const db::Result& r, int i, boo
     j["model"] = nullable(r.opt(i, 8));
     j["firmware_version"] = nullable(r.opt(i, 9));
   }
+  return j;
+}
+
+nlohmann::json operator_station_json(const Services& svc, const db::Result& r, int i) {
+  nlohmann::json j = station_json(svc, r, i, true);
+  const std::string id = j.at("id");
+  j["connected"] = svc.ocpp.is_connected(id);
+  j["display_name"] = nullable(r.opt(i, 1));
+  j["location_id"] = nullable(r.opt(i, 11));
+  j["password_set"] = r.get_bool(i, 12);
   return j;
 }
 

@@ -12,5 +12,8 @@ struct Services;
 extern const char* const kStationSelect;
 /// `detailed` adds registration status, vendor, model and firmware (owners).
 nlohmann::json station_json(const Services& svc, const db::Result& r, int i, bool detailed);
+/// The operators' view: the detailed one plus `connected` (a WebSocket is open now),
+/// `display_name` (null when unset), `location_id` and `password_set`.
+nlohmann::json operator_station_json(const Services& svc, const db::Result& r, int i);
 
 }  // namespace evp::api

@@ -291,6 +291,8 @@ class Service {
   /// (a bound that is not a time).
   asio::awaitable<std::vector<OwnerTransaction>> transactions(const TransactionFilter& filter, std::int64_t limit,
                                                               std::int64_t offset);
+  /// One transaction of a station as operators see it (nullopt: the station has no such one).
+  asio::awaitable<std::optional<OwnerTransaction>> transaction(const std::string& station_id, int transaction_id);
   /// Revenue = what drivers were charged; `from`/`to` are RFC 3339 bounds on the stop time.
   asio::awaitable<Revenue> owner_revenue(const std::string& owner_id, const std::optional<std::string>& from,
                                          const std::optional<std::string>& to);
@@ -298,6 +300,12 @@ class Service {
   /// or parent that is not an IdToken, ConcurrentTx as a stored status, an expiry that is
   /// not a time), NotFound (no such client; no such tag when !update.create).
   asio::awaitable<IdTagRecord> save_id_tag(const IdTagUpdate& update);
+  /// Drivers whose id is `q`, or whose email, phone or name contains it (case-insensitive);
+  /// all without `q`. Newest first.
+  asio::awaitable<ClientPage> clients(const std::optional<std::string>& q, std::int64_t limit, std::int64_t offset);
+  asio::awaitable<std::optional<ClientSummary>> client(const std::string& client_id);
+  /// The driver's id tags (cards and the app's virtual tag), in tag order.
+  asio::awaitable<std::vector<IdTagRecord>> id_tags_of(const std::string& client_id);
   /// Id tags in tag order.
   asio::awaitable<std::vector<IdTagRecord>> id_tags(std::int64_t limit, std::int64_t offset);
   /// Session events for review (superseded, swept, suspect, unpaid, late stops, unknown

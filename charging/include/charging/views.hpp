@@ -75,6 +75,18 @@ struct Revenue {
   std::vector<StationRevenue> stations;
 };
 
+/// A driver as operators look them up.
+struct ClientSummary {
+  std::string id;
+  std::optional<std::string> email, name, phone;
+  common::Money balance;
+  std::string created_at;
+};
+struct ClientPage {
+  std::vector<ClientSummary> items;
+  std::int64_t total = 0;  ///< matching the search, all pages
+};
+
 struct SessionEvent {
   std::int64_t id = 0;
   std::string station_id, kind, detail_json, created_at;

@@ -17,6 +17,7 @@
 #include "common/time.hpp"
 #include "common/trusted_proxies.hpp"
 #include "db/db.hpp"
+#include "ocpp/live_events.hpp"
 #include "ocpp/messages/calls.hpp"
 
 namespace evp::push {
@@ -143,6 +144,10 @@ class CentralSystem {
   /// The last Config::frame_history frames the station sent and received (this process's
   /// memory only; kept across reconnects), oldest first.
   std::vector<FrameRecord> recent_frames(const std::string& station_id) const;
+
+  /// What happens as it happens (connections, boots, connector states, transactions), for
+  /// operators watching live; see ocpp/live_events.hpp.
+  LiveEvents& live();
 
   bool is_connected(const std::string& station_id) const;
   bool is_online(const std::string& station_id) const;

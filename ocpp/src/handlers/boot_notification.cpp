@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
+#include "handlers/live.hpp"
 
 namespace evp::ocpp::handlers {
 namespace {
@@ -53,6 +54,7 @@ asio::awaitable<BootNotificationConf> boot_notification(Context& ctx, detail::St
   spdlog::info("{}: BootNotification {} {} fw {} -> {}", station.station_id, req.chargePointVendor.str(),
                req.chargePointModel.str(), req.firmwareVersion ? req.firmwareVersion->str() : "-",
                to_string(conf.status));
+  live_boot(ctx, station, req, conf);
   co_return conf;
 }
 

@@ -17,6 +17,7 @@ struct StopDue;
 }  // namespace evp::charging
 
 namespace evp::ocpp {
+class LiveEvents;
 struct DataTransferReq;
 struct DataTransferConf;
 }  // namespace evp::ocpp
@@ -34,6 +35,9 @@ struct Options {
   /// should stop the session (its kWh or som limit, or the driver's available balance). The
   /// callback must not block (co_spawn the RemoteStopTransaction). Exceptions are logged.
   std::function<void(const charging::StopDue&)> on_stop_due;
+  /// Where the handlers tell operators what happens (connector states, boots, transactions);
+  /// null: nobody (unit tests).
+  LiveEvents* live = nullptr;
   /// vendorId -> handler. Unknown vendorIds are answered UnknownVendorId and recorded.
   std::map<std::string, DataTransferHandler> data_transfer;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
+#include "handlers/live.hpp"
 
 namespace evp::ocpp::handlers {
 
@@ -22,6 +23,8 @@ asio::awaitable<StartTransactionConf> start_transaction(Context& ctx, detail::St
   spdlog::info("{}: StartTransaction connector {} tag {} meter {} -> tx {} {}{}", station.station_id, req.connectorId,
                req.idTag.str(), req.meterStart, conf.transactionId, to_string(conf.idTagInfo.status),
                r.replay ? " (replay)" : "");
+  const auto executor = co_await asio::this_coro::executor;
+  live_started(ctx, executor, station, req, r);
   co_return conf;
 }
 

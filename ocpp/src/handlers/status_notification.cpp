@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
+#include "handlers/live.hpp"
 
 namespace evp::ocpp::handlers {
 namespace {
@@ -51,6 +52,7 @@ asio::awaitable<StatusNotificationConf> status_notification(Context& ctx, detail
   // the next start on the connector and for the driver's card (charging's kOrphaned), and
   // the station or the app may ask for that right after this answer.
   const ConnectorRow* known = ctx.connectors.known(station.station_id, req.connectorId);
+  live_connector(ctx, row, known);
   const bool new_fault = fault && known && known->error_code != row.error_code;
   const bool freed = known && row.status == "Available" && known->status != "Available";
   if (known && !new_fault && !freed) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/context.hpp"
+#include "handlers/live.hpp"
 
 namespace evp::ocpp::handlers {
 
@@ -21,6 +22,8 @@ asio::awaitable<StopTransactionConf> stop_transaction(Context& ctx, detail::Stat
   if (r.authorization) conf.idTagInfo = id_tag_info(*r.authorization);
   spdlog::info("{}: StopTransaction tx {} meter {}: {}", station.station_id, req.transactionId, req.meterStop,
                r.outcome);
+  const auto executor = co_await asio::this_coro::executor;
+  live_stopped(ctx, executor, station, req);
   co_return conf;
 }
 

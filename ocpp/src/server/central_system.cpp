@@ -21,14 +21,19 @@ struct CentralSystem::Impl {
   Impl(CentralSystem& self, asio::io_context& io, db::Pool& pool, charging::Service& charging, push::Service* push,
        Config cfg, Events events)
       : config(std::move(cfg)),
+        live(),
         store(pool, push, config.offline_notify_interval),
         status(io.get_executor(), store, events, config.offline_timeout, config.last_seen_flush),
-        hub(io, &pool, handlers::make_dispatcher(pool, charging, config, handler_options(self, io, charging)), status,
+        hub(io, &pool, handlers::make_dispatcher(pool, charging, config, handler_options(self, io, charging, live)), status,
             config),
-        listener(hub) {}
+        listener(hub) {
+    hub.set_live(&live);
+  }
 
-  static handlers::Options handler_options(CentralSystem& self, asio::io_context& io, charging::Service& charging) {
+  static handlers::Options handler_options(CentralSystem& self, asio::io_context& io, charging::Service& charging,
+                                          LiveEvents& live) {
     handlers::Options options;
+    options.live = &live;
     // Runs on the loop after the MeterValues commit; the stop is a CALL of its own.
     options.on_stop_due = [&self, &io, &charging](const charging::StopDue& due) {
       asio::co_spawn(io, detail::auto_stop(self, charging, due), asio::detached);
@@ -37,6 +42,7 @@ struct CentralSystem::Impl {
   }
 
   Config config;
+  LiveEvents live;
   detail::PgStatusStore store;
   detail::StatusManager status;
   detail::Hub hub;
@@ -79,6 +85,7 @@ asio::awaitable<nlohmann::json> CentralSystem::call_json(const std::string& stat
 bool CentralSystem::is_connected(const std::string& station_id) const { return impl_->hub.find(station_id) != nullptr; }
 bool CentralSystem::is_online(const std::string& station_id) const { return impl_->status.is_online(station_id); }
 std::size_t CentralSystem::connected_count() const { return impl_->hub.connected_count(); }
+LiveEvents& CentralSystem::live() { return impl_->live; }
 
 std::vector<FrameRecord> CentralSystem::recent_frames(const std::string& station_id) const {
   return impl_->hub.recent_frames(station_id);

@@ -39,6 +39,9 @@ void Hub::on_open(const std::shared_ptr<Connection>& conn) {
   conn->status = status_.handle(conn->context.station_id);
   ++stats_.connections_total;
   status_.seen(conn->status);
+  if (live_ && live_->listening())
+    live_->publish("station", {{"station_id", conn->context.station_id}, {"change", "connected"},
+                               {"remote_address", conn->context.remote_address}});
 }
 
 void Hub::on_close(const std::shared_ptr<Connection>& conn) {
@@ -47,6 +50,8 @@ void Hub::on_close(const std::shared_ptr<Connection>& conn) {
   if (it != stations_.end() && it->second.connection == conn) {
     it->second.connection.reset();
     --connected_;
+    if (live_ && live_->listening())
+      live_->publish("station", {{"station_id", conn->context.station_id}, {"change", "disconnected"}});
   }
 }
 

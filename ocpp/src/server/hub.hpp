@@ -14,6 +14,7 @@
 
 #include "common/connection_limit.hpp"
 #include "ocpp/central_system.hpp"
+#include "ocpp/live_events.hpp"
 #include "server/auth_guard.hpp"
 #include "server/connection.hpp"
 #include "server/dispatcher.hpp"
@@ -68,6 +69,8 @@ class Hub {
   /// A pong (or other control frame) counts as a sign of life.
   void on_pong(const Connection& conn);
   void on_frame_sent() { ++stats_.messages_out; }
+  /// Where connections opening and closing are told (null: nowhere).
+  void set_live(LiveEvents* live) { live_ = live; }
 
   asio::awaitable<nlohmann::json> call(const std::string& station_id, const std::string& action, nlohmann::json payload,
                                        std::chrono::milliseconds timeout);
@@ -104,6 +107,7 @@ class Hub {
   std::uint64_t next_call_id_ = 1;
   CentralSystem::Stats stats_;
   std::map<std::string, std::uint64_t, std::less<>> by_action_;
+  LiveEvents* live_ = nullptr;
 };
 
 }  // namespace evp::ocpp::detail
