@@ -67,10 +67,10 @@ struct Config {
   /// Pending with an interval of `boot_pending_interval` to twice that (spread so the
   /// retries do not come back at once), without touching the database; the station's
   /// registration stays what it is.
-  std::size_t boot_max_in_flight = 512;
-  std::size_t boot_max_pool_waiting = 256;
-  std::chrono::milliseconds boot_max_db_wait{1000};
-  std::chrono::seconds boot_pending_interval{5};
+  std::size_t boot_max_in_flight = 2000;
+  std::size_t boot_max_pool_waiting = 0;  ///< off: in a storm the handshakes' fast reads fill the queue
+  std::chrono::milliseconds boot_max_db_wait{3000};
+  std::chrono::seconds boot_pending_interval{2};
   /// Our reverse proxies / load balancers: their X-Forwarded-For address is the source.
   common::TrustedProxies trusted_proxies;
 };

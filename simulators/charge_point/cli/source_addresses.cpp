@@ -24,10 +24,12 @@ boost::asio::ip::address parse_one(const std::string& text) {
 
 std::vector<std::string> parse_source_addresses(std::string_view text) {
   std::vector<std::string> out;
-  while (!text.empty()) {
+  if (trim(text).empty()) return out;
+  for (bool more = true; more;) {
     const auto comma = text.find(',');
     const auto item = trim(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    if (more) text = text.substr(comma + 1);
     if (item.empty()) throw std::invalid_argument("--source-addresses: empty entry");
     const auto dash = item.find('-');
     if (dash == std::string::npos) {

@@ -1,6 +1,8 @@
 // `--source-addresses` parsing for `evp-cp-sim fleet`.
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 #include "source_addresses.hpp"
 
 using evp::sim::cli::parse_source_addresses;
