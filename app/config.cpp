@@ -80,6 +80,14 @@ ocpp::Config ocpp_config_from_env(const common::Env& env) {
                   seconds(86400)));
   c.auth_concurrency = static_cast<std::size_t>(
       env.integer("OCPP_AUTH_CONCURRENCY", static_cast<std::int64_t>(c.auth_concurrency), 1, 1000));
+  c.boot_max_in_flight = static_cast<std::size_t>(
+      env.integer("OCPP_BOOT_MAX_IN_FLIGHT", static_cast<std::int64_t>(c.boot_max_in_flight), 0, 10'000'000));
+  c.boot_max_pool_waiting = static_cast<std::size_t>(
+      env.integer("OCPP_BOOT_MAX_POOL_WAITING", static_cast<std::int64_t>(c.boot_max_pool_waiting), 0, 10'000'000));
+  c.boot_max_db_wait =
+      std::chrono::milliseconds(env.integer("OCPP_BOOT_MAX_DB_WAIT_MS", c.boot_max_db_wait.count(), 0, 600'000));
+  c.boot_pending_interval =
+      env.seconds("OCPP_BOOT_PENDING_INTERVAL", c.boot_pending_interval, seconds(1), seconds(3600));
   try {
     c.trusted_proxies = common::TrustedProxies::parse(env.str("TRUSTED_PROXIES", ""));
   } catch (const std::invalid_argument& e) {

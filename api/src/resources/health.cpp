@@ -69,6 +69,9 @@ awaitable<Reply> metrics(Context& ctx) {
   out += "evp_ocpp_auth_throttled_total{scope=\"address\"} " + std::to_string(st.auth_throttled_address) + "\n";
   counter(out, "evp_ocpp_auth_queue_timeouts_total", "Station handshakes refused waiting for a password check.",
           "counter", st.auth_queue_timeouts);
+  counter(out, "evp_ocpp_boots_pending_admission_total",
+          "BootNotifications answered Pending because the database lagged (admission control).", "counter",
+          st.boots_pending_admission);
   out += "# HELP evp_ocpp_messages_total OCPP CALLs received from stations by action.\n";
   out += "# TYPE evp_ocpp_messages_total counter\n";
   for (const auto& [action, n] : ctx.svc.ocpp.messages_by_action())

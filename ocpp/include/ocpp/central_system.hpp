@@ -61,6 +61,17 @@ struct Config {
   std::uint32_t auth_failures_per_address = 1000; ///< wrong passwords per source address and window
   std::chrono::milliseconds auth_failure_window{60000};
   std::size_t auth_concurrency = 4;  ///< password checks (bcrypt in PostgreSQL) running at once
+  /// Admission control of BootNotification (0 switches a bound off). When the database lags
+  /// - a BootNotification being handled for longer than `boot_max_db_wait`, more than
+  /// `boot_max_pool_waiting` statements waiting for a pooled connection, or
+  /// `boot_max_in_flight` boots already being handled - a BootNotification is answered
+  /// Pending with an interval of `boot_pending_interval` to twice that (spread so the
+  /// retries do not come back at once), without touching the database; the station's
+  /// registration stays what it is.
+  std::size_t boot_max_in_flight = 2000;
+  std::size_t boot_max_pool_waiting = 0;  ///< off: in a storm the handshakes' fast reads fill the queue
+  std::chrono::milliseconds boot_max_db_wait{3000};
+  std::chrono::seconds boot_pending_interval{2};
   /// Our reverse proxies / load balancers: their X-Forwarded-For address is the source.
   common::TrustedProxies trusted_proxies;
 };
@@ -163,6 +174,8 @@ class CentralSystem {
     /// Wrong station passwords; handshakes refused by the per-station / per-address
     /// throttle; handshakes that waited too long for a password check.
     std::uint64_t auth_failures = 0, auth_throttled_station = 0, auth_throttled_address = 0, auth_queue_timeouts = 0;
+    /// BootNotifications answered Pending by admission control (the database lagged).
+    std::uint64_t boots_pending_admission = 0;
   };
   Stats stats() const;
   /// Messages received per action (for /metrics).

@@ -17,40 +17,63 @@ constexpr const char* kFields =
 
 asio::awaitable<BootNotificationConf> boot_notification(Context& ctx, detail::StationContext& station,
                                                         const BootNotificationReq& req) {
-  // With auto-registration an unknown station gets a row (Accepted or Pending as configured);
-  // without it the transport refuses unknown stations, so a missing row means Rejected.
-  std::string initial = ctx.config.auto_register == AutoRegister::Pending ? "Pending" : "Accepted";
-  db::Params params{db::param(station.station_id),
-                    db::param(req.chargePointVendor.str()),
-                    db::param(req.chargePointModel.str()),
-                    opt(req.chargePointSerialNumber),
-                    opt(req.chargeBoxSerialNumber),
-                    opt(req.firmwareVersion),
-                    opt(req.iccid),
-                    opt(req.imsi),
-                    opt(req.meterType),
-                    opt(req.meterSerialNumber)};
-  std::string sql;
-  if (ctx.config.auto_register == AutoRegister::Off) {
-    sql = std::string("UPDATE stations SET ") + kFields + " WHERE id = $1 RETURNING registration_status";
-  } else {
-    params.push_back(db::param(initial));
-    sql = std::string(
-              "INSERT INTO stations (id, vendor, model, serial_number, charge_box_serial_number, firmware_version, "
-              "iccid, imsi, meter_type, meter_serial_number, registration_status, last_boot_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) ON CONFLICT (id) DO UPDATE SET ") +
-          kFields + " RETURNING registration_status";
+  // One read when the station has a row (the usual case: the handshake found or created
+  // it): the registration status, which an operator may have changed since the last boot.
+  // The boot's facts are written behind, in batches (boot_facts.hpp).
+  auto known = co_await ctx.pool.query("SELECT registration_status FROM stations WHERE id = $1",
+                                       args(db::param(station.station_id)));
+  std::optional<std::string> registration;
+  if (!known.empty()) {
+    registration = std::string(known.get(0, 0));
+    BootFactsRow row;
+    row.station_id = station.station_id;
+    row.vendor = req.chargePointVendor.str();
+    row.model = req.chargePointModel.str();
+    row.serial_number = opt(req.chargePointSerialNumber);
+    row.charge_box_serial_number = opt(req.chargeBoxSerialNumber);
+    row.firmware_version = opt(req.firmwareVersion);
+    row.iccid = opt(req.iccid);
+    row.imsi = opt(req.imsi);
+    row.meter_type = opt(req.meterType);
+    row.meter_serial_number = opt(req.meterSerialNumber);
+    row.at = common::now();
+    auto executor = co_await asio::this_coro::executor;
+    ctx.boots.put(executor, std::move(row));
+  } else if (ctx.config.auto_register != AutoRegister::Off) {
+    // No row (deleted since the handshake): with auto-registration the station gets one
+    // (Accepted or Pending as configured), with its facts, before the answer.
+    std::string initial = ctx.config.auto_register == AutoRegister::Pending ? "Pending" : "Accepted";
+    db::Params params{db::param(station.station_id),
+                      db::param(req.chargePointVendor.str()),
+                      db::param(req.chargePointModel.str()),
+                      opt(req.chargePointSerialNumber),
+                      opt(req.chargeBoxSerialNumber),
+                      opt(req.firmwareVersion),
+                      opt(req.iccid),
+                      opt(req.imsi),
+                      opt(req.meterType),
+                      opt(req.meterSerialNumber),
+                      db::param(initial)};
+    const std::string sql = std::string(
+                                "INSERT INTO stations (id, vendor, model, serial_number, charge_box_serial_number, "
+                                "firmware_version, iccid, imsi, meter_type, meter_serial_number, registration_status, "
+                                "last_boot_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) "
+                                "ON CONFLICT (id) DO UPDATE SET ") +
+                            kFields + " RETURNING registration_status";
+    auto r = co_await ctx.pool.query(sql, std::move(params));
+    if (!r.empty()) registration = std::string(r.get(0, 0));
   }
-  auto r = co_await ctx.pool.query(sql, std::move(params));
+  // Without auto-registration the transport refuses unknown stations, so a missing row
+  // means Rejected.
   BootNotificationConf conf;
-  conf.status = r.empty() ? RegistrationStatus::Rejected
-                          : from_string<RegistrationStatus>(r.get(0, 0)).value_or(RegistrationStatus::Rejected);
+  conf.status = registration ? from_string<RegistrationStatus>(*registration).value_or(RegistrationStatus::Rejected)
+                             : RegistrationStatus::Rejected;
   conf.currentTime = common::now();
   conf.interval =
       static_cast<int>(conf.status == RegistrationStatus::Accepted ? ctx.config.heartbeat_interval.count()
                                                                    : ctx.options.boot_retry_interval.count());
   station.accepted = conf.status == RegistrationStatus::Accepted;
-  station.registered = station.registered || !r.empty();
+  station.registered = station.registered || registration.has_value();
   spdlog::info("{}: BootNotification {} {} fw {} -> {}", station.station_id, req.chargePointVendor.str(),
                req.chargePointModel.str(), req.firmwareVersion ? req.firmwareVersion->str() : "-",
                to_string(conf.status));

@@ -11,6 +11,7 @@
 
 #include "charging/charging.hpp"
 #include "db/db.hpp"
+#include "handlers/boot_facts.hpp"
 #include "handlers/connector_state.hpp"
 #include "handlers/handlers.hpp"
 #include "ocpp/messages/core.hpp"
@@ -36,6 +37,7 @@ struct Context {
   Config config;
   Options options;
   ConnectorState& connectors;
+  BootFacts& boots;
 };
 
 /// Appends a row to station_events (station happenings an operator should see; the

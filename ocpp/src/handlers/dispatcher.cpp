@@ -35,7 +35,9 @@ bool allowed_before_accept(std::string_view action) {
 class HandlerDispatcher final : public detail::Dispatcher {
  public:
   HandlerDispatcher(db::Pool& pool, charging::Service& charging, const Config& config, Options options)
-      : connectors_(pool, config.connector_flush), ctx_{pool, charging, config, std::move(options), connectors_} {
+      : connectors_(pool, config.connector_flush),
+        boots_(pool, config.connector_flush),
+        ctx_{pool, charging, config, std::move(options), connectors_, boots_} {
     table_.emplace("BootNotification", route(&boot_notification));
     table_.emplace("Heartbeat", route(&heartbeat));
     table_.emplace("StatusNotification", route(&status_notification));
@@ -67,11 +69,18 @@ class HandlerDispatcher final : public detail::Dispatcher {
     co_return co_await it->second(ctx_, station, call.payload);
   }
 
-  asio::awaitable<void> flush() override { co_await connectors_.flush(); }
-  asio::awaitable<void> stop() override { co_await connectors_.stop(); }
+  asio::awaitable<void> flush() override {
+    co_await connectors_.flush();
+    co_await boots_.flush();
+  }
+  asio::awaitable<void> stop() override {
+    co_await connectors_.stop();
+    co_await boots_.stop();
+  }
 
  private:
   ConnectorState connectors_;
+  BootFacts boots_;
   Context ctx_;
   std::unordered_map<std::string, Entry> table_;
 };

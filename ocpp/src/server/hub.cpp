@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "ocpp/messages/core.hpp"
+
 namespace evp::ocpp::detail {
 
 namespace {
@@ -22,6 +24,7 @@ Hub::Hub(asio::io_context& io, db::Pool* pool, std::unique_ptr<Dispatcher> dispa
       status_(status),
       config_(config),
       auth_(io.get_executor(), config_),
+      boots_(config_),
       connections_(config_.max_connections, config_.max_connections_per_address) {}
 
 void Hub::on_open(const std::shared_ptr<Connection>& conn) {
@@ -138,10 +141,33 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
 
   std::string answer;
   bool keep = true;
+  // While the boot is handled it counts towards admission control (released however the
+  // handler ends, the coroutine destroyed at shutdown included).
+  struct BootTicket {
+    BootAdmission* admission = nullptr;
+    std::uint64_t ticket = 0;
+    ~BootTicket() {
+      if (admission) admission->end(ticket);
+    }
+  } boot_ticket;
   try {
     if (!dispatcher_) throw CallError(ErrorCode::NotImplemented, "no handlers installed");
-    auto payload = co_await dispatcher_->handle(conn->context, call);
-    answer = serialize(CallResult{call.message_id, std::move(payload)});
+    std::optional<std::string> held;
+    if (call.action == "BootNotification") {
+      held = hold_boot(call, station_id);
+      if (!held) {
+        boot_ticket.admission = &boots_;
+        boot_ticket.ticket = boots_.begin();
+      }
+    }
+    if (held) {
+      // Not kept in the replay cache: the station's retry is a new question.
+      keep = false;
+      answer = std::move(*held);
+    } else {
+      auto payload = co_await dispatcher_->handle(conn->context, call);
+      answer = serialize(CallResult{call.message_id, std::move(payload)});
+    }
   } catch (const CallError& e) {
     ++stats_.call_errors_sent;
     // InternalError says "this time it did not work": the station's retry must run again.
@@ -158,6 +184,25 @@ asio::awaitable<void> Hub::handle_call(std::shared_ptr<Connection> conn, Call ca
   // Map nodes are stable: `station` is still the entry, however stations_ grew meanwhile.
   station.replay.complete(pending, answer, keep);
   send(*conn, std::move(answer));
+}
+
+std::optional<std::string> Hub::hold_boot(const Call& call, const std::string& station_id) {
+  std::optional<db::PoolStats> pool;
+  if (pool_) pool = pool_->stats();
+  auto interval = boots_.hold(pool ? &*pool : nullptr);
+  if (!interval) return std::nullopt;
+  // Thousands of these in a storm: the first and then every 1000th is logged.
+  if (boots_.held() % 1000 == 1)
+    spdlog::warn("station {}: BootNotification answered Pending for {} s: the database lags ({} boots in flight, "
+                 "the oldest for {} ms; {} statements waiting for a connection; {} held so far)",
+                 station_id, interval->count(), boots_.in_flight(), boots_.oldest_ms(), pool ? pool->waiting : 0,
+                 boots_.held());
+  BootNotificationConf conf;
+  conf.status = RegistrationStatus::Pending;
+  conf.currentTime = common::now();
+  conf.interval = static_cast<int>(interval->count());
+  nlohmann::json payload = conf;
+  return serialize(CallResult{call.message_id, std::move(payload)});
 }
 
 void Hub::count_action(const std::string& action) {
@@ -180,6 +225,7 @@ CentralSystem::Stats Hub::stats() const {
   s.auth_throttled_station = a.throttled_station;
   s.auth_throttled_address = a.throttled_address;
   s.auth_queue_timeouts = a.queue_timeouts;
+  s.boots_pending_admission = boots_.held();
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include "ocpp/central_system.hpp"
 #include "ocpp/live_events.hpp"
 #include "server/auth_guard.hpp"
+#include "server/boot_admission.hpp"
 #include "server/connection.hpp"
 #include "server/dispatcher.hpp"
 #include "server/frame_ring.hpp"
@@ -94,6 +95,8 @@ class Hub {
                      std::optional<CallFailed> failure);
   void fail_calls(Connection& conn, CallFailed::Reason reason, const std::string& why);
   void count_action(const std::string& action);
+  /// The BootNotification.conf Pending of admission control, or nullopt to handle the boot.
+  std::optional<std::string> hold_boot(const Call& call, const std::string& station_id);
 
   asio::io_context& io_;
   db::Pool* pool_;
@@ -101,6 +104,7 @@ class Hub {
   StatusManager& status_;
   Config config_;
   AuthGuard auth_;
+  BootAdmission boots_;
   common::ConnectionLimiter connections_;
   std::unordered_map<std::string, StationState> stations_;
   std::size_t connected_ = 0;

@@ -14,11 +14,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <random>
 
 #include "commands.hpp"
 #include "proc_stats.hpp"
+#include "source_addresses.hpp"
 #include "simulators/charge_point.hpp"
 #include "simulators/latency.hpp"
 
@@ -64,6 +67,15 @@ struct Fleet {
   std::map<std::string, std::uint64_t> failure_reasons;
   bool stop = false;
   Clock::time_point started;
+  // storm mode: stations [0, first_storm) heartbeat through the storm of [first_storm, size)
+  int first_storm = 0;
+  bool storming = false;
+  Clock::time_point storm_started;
+  LatencyRecorder until_accepted;  // storm start -> the station's Accepted
+  std::uint64_t storm_accepted = 0, storm_pending = 0, storm_held_stations = 0, storm_connect_failures = 0,
+                storm_boot_failures = 0, storm_timeouts = 0;
+  Duration last_accepted{};
+  std::minstd_rand random{std::random_device{}()};
 
   std::size_t held() const {
     std::size_t n = 0;
@@ -101,9 +113,9 @@ asio::awaitable<void> bring_up(Fleet& f, int i) {
   --f.connecting;
 }
 
-asio::awaitable<void> ramp(Fleet& f, double per_second, int concurrency) {
+asio::awaitable<void> ramp(Fleet& f, double per_second, int concurrency, int count) {
   const auto t0 = Clock::now();
-  for (int i = 0; i < f.stations && !f.stop; ++i) {
+  for (int i = 0; i < count && !f.stop; ++i) {
     co_await sleep_until(t0 + std::chrono::microseconds(static_cast<long>(i * 1e6 / per_second)));
     while (f.connecting >= static_cast<std::uint64_t>(concurrency) && !f.stop) co_await sleep_until(Clock::now() + 1ms);
     asio::co_spawn(f.io, bring_up(f, i), asio::detached);
@@ -209,10 +221,144 @@ asio::awaitable<void> generate(Fleet& f) {
   }
 }
 
+// --- storm: every station connects and boots at once, as after a network outage
+
+asio::awaitable<void> storm_station(Fleet& f, int i, Clock::time_point deadline) {
+  auto& cp = *f.cps[i];
+  bool held_once = false;
+  std::uniform_int_distribution<int> backoff_ms(500, 1500);
+  while (!f.stop && Clock::now() < deadline) {
+    bool back_off = false;  // no co_await in a catch handler
+    if (!cp.connected()) {
+      try {
+        co_await cp.connect();
+      } catch (const std::exception& e) {
+        // A real station tries again after a while; so does this one.
+        ++f.storm_connect_failures;
+        f.failed(std::string("storm connect: ") + e.what());
+        back_off = true;
+      }
+    }
+    std::string status;
+    int interval = 0;
+    if (!back_off) {
+      try {
+        auto conf = co_await cp.boot();
+        status = conf.value("status", "");
+        interval = conf.value("interval", 0);
+      } catch (const CallTimeout& e) {
+        ++f.storm_timeouts;
+        f.failed(std::string("storm boot: ") + e.what());
+        continue;
+      } catch (const std::exception& e) {
+        ++f.storm_boot_failures;
+        f.failed(std::string("storm boot: ") + e.what());
+        back_off = true;
+      }
+    }
+    if (back_off) {
+      co_await sleep_until(Clock::now() + std::chrono::milliseconds(backoff_ms(f.random)));
+      continue;
+    }
+    if (status == "Accepted") {
+      const auto took = Clock::now() - f.storm_started;
+      f.until_accepted.add(took);
+      f.last_accepted = std::max(f.last_accepted, std::chrono::duration_cast<Duration>(took));
+      ++f.storm_accepted;
+      co_return;
+    }
+    // Pending (or Rejected): OCPP 1.6 says boot again after the interval given.
+    ++f.storm_pending;
+    if (!held_once) ++f.storm_held_stations;
+    held_once = true;
+    co_await sleep_until(Clock::now() + std::chrono::seconds(std::max(interval, 1)));
+  }
+}
+
+// Heartbeats of the already connected group, open loop at `f.rate` per second.
+asio::awaitable<void> storm_heartbeats(Fleet& f) {
+  const auto t0 = Clock::now();
+  std::uint64_t issued = 0;
+  int next = 0;
+  while (!f.stop && f.storming) {
+    const auto now = Clock::now();
+    const auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - t0).count() * f.rate);
+    for (; issued < due; ++issued) {
+      const auto scheduled = t0 + std::chrono::nanoseconds(static_cast<long>(issued * 1e9 / f.rate));
+      const int i = next;
+      next = (next + 1) % f.first_storm;
+      if (!f.cps[i]->connected() || f.outstanding >= static_cast<std::uint64_t>(f.first_storm) * 4) {
+        ++f.not_sent;
+        continue;
+      }
+      asio::co_spawn(f.io, one_heartbeat(f, i, scheduled), asio::detached);
+    }
+    co_await sleep_until(now + 1ms);
+  }
+}
+
+asio::awaitable<void> storm(Fleet& f, int concurrency) {
+  const int storm_size = static_cast<int>(f.cps.size()) - f.first_storm;
+  f.storming = true;
+  if (f.first_storm > 0) {
+    f.stats.erase("Heartbeat");
+    asio::co_spawn(f.io, storm_heartbeats(f), asio::detached);
+    co_await sleep_until(Clock::now() + 1s);  // heartbeats before the storm, for comparison
+  }
+  std::printf("storm: %d stations connect and boot at once (at most %d connecting)\n", storm_size, concurrency);
+  std::fflush(stdout);
+  f.storm_started = Clock::now();
+  const auto deadline = f.storm_started + std::chrono::milliseconds(static_cast<long>(f.duration_s * 1000));
+  int running = 0;
+  for (int i = f.first_storm; i < static_cast<int>(f.cps.size()) && !f.stop; ++i) {
+    while (running >= concurrency && !f.stop) co_await sleep_until(Clock::now() + 1ms);
+    ++running;
+    asio::co_spawn(f.io, storm_station(f, i, deadline), [&running](std::exception_ptr) { --running; });
+  }
+  while (running > 0) co_await sleep_until(Clock::now() + 10ms);
+  co_await sleep_until(Clock::now() + 1s);  // heartbeats after the storm too
+  f.storming = false;
+  const auto drain_until = Clock::now() + 35s;
+  while (f.outstanding > 0 && Clock::now() < drain_until) co_await sleep_until(Clock::now() + 10ms);
+}
+
+void storm_report(Fleet& f) {
+  const int storm_size = static_cast<int>(f.cps.size()) - f.first_storm;
+  std::printf("\n== evp-cp-sim fleet: mode storm, %d stations at once", storm_size);
+  if (f.first_storm) std::printf(", %d connected stations heartbeating at %.0f/s", f.first_storm, f.rate);
+  std::printf("\nstorm: %llu/%d Accepted; all Accepted after %s\n", static_cast<unsigned long long>(f.storm_accepted),
+              storm_size,
+              f.storm_accepted == static_cast<std::uint64_t>(storm_size)
+                  ? (std::to_string(std::chrono::duration<double>(f.last_accepted).count()).substr(0, 6) + " s").c_str()
+                  : "(not all: deadline)");
+  std::printf("  time until Accepted            %s\n", f.until_accepted.summary().c_str());
+  std::printf("  answered Pending: %llu times, %llu stations; boot timeouts %llu, boot errors %llu, connect "
+              "failures %llu\n",
+              static_cast<unsigned long long>(f.storm_pending), static_cast<unsigned long long>(f.storm_held_stations),
+              static_cast<unsigned long long>(f.storm_timeouts), static_cast<unsigned long long>(f.storm_boot_failures),
+              static_cast<unsigned long long>(f.storm_connect_failures));
+  if (auto it = f.stats.find("BootNotification"); it != f.stats.end())
+    std::printf("  BootNotification service (send -> CALLRESULT) %s\n", it->second.service.summary().c_str());
+  if (auto it = f.stats.find("Heartbeat"); it != f.stats.end() && f.first_storm)
+    std::printf("heartbeats of connected stations during the storm: %llu ok, %llu failed\n"
+                "  corrected (scheduled -> result) %s\n",
+                static_cast<unsigned long long>(it->second.ok), static_cast<unsigned long long>(it->second.failed),
+                it->second.corrected.summary().c_str());
+  if (f.server_pid) {
+    if (auto rss = rss_kib(f.server_pid)) std::printf("server RSS at the end: %ld KiB\n", *rss);
+  }
+  for (const auto& [what, n] : f.failure_reasons)
+    std::printf("failure x%llu: %s\n", (unsigned long long)n, what.c_str());
+  std::fflush(stdout);
+}
+
 // --- progress and report
 
 void print_progress(Fleet& f, double t) {
-  std::printf("t=%6.1fs held %6zu/%d", t, f.held(), f.stations);
+  std::printf("t=%6.1fs held %6zu/%zu", t, f.held(), f.cps.size());
+  if (f.mode == "storm")
+    std::printf(" | storm Accepted %llu, Pending answers %llu", static_cast<unsigned long long>(f.storm_accepted),
+                static_cast<unsigned long long>(f.storm_pending));
   if (f.connecting) std::printf(" (connecting %llu)", static_cast<unsigned long long>(f.connecting));
   for (auto& [action, s] : f.stats) {
     if (action == "BootNotification" || action == "StatusNotification") continue;
@@ -297,8 +443,22 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   f.started = Clock::now();
   const auto rss_before = f.server_pid ? rss_kib(f.server_pid) : std::nullopt;
   asio::co_spawn(f.io, progress(f), asio::detached);
+  if (f.mode == "storm") {
+    if (f.first_storm > 0) {
+      std::printf("connecting %d stations that heartbeat through the storm\n", f.first_storm);
+      co_await ramp(f, ramp_rate, 200, f.first_storm);
+      f.stats.erase("BootNotification");  // the storm's boots are what the report shows
+    }
+    co_await storm(f, concurrency);
+    f.stop = true;
+    storm_report(f);
+    for (auto& cp : f.cps)
+      if (cp->connected()) co_await cp->close();
+    const auto storm_size = static_cast<std::uint64_t>(f.cps.size()) - static_cast<std::uint64_t>(f.first_storm);
+    co_return f.storm_accepted == storm_size && f.connect_failed == 0 ? 0 : 1;
+  }
   std::printf("ramping up %d stations at %.0f/s (at most %d handshakes at once)\n", f.stations, ramp_rate, concurrency);
-  co_await ramp(f, ramp_rate, concurrency);
+  co_await ramp(f, ramp_rate, concurrency, f.stations);
   const double ramp_s = std::chrono::duration<double>(Clock::now() - f.started).count();
   std::printf("ramp-up done in %.1f s: %llu up, %llu failed\n", ramp_s, static_cast<unsigned long long>(f.connect_ok),
               static_cast<unsigned long long>(f.connect_failed));
@@ -348,25 +508,39 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
 int run_fleet(const Args& args) {
   Fleet f;
   f.mode = args.str("mode", "idle");
-  if (f.mode != "idle" && f.mode != "heartbeat" && f.mode != "transactions" && f.mode != "mixed")
-    throw std::invalid_argument("--mode must be idle, heartbeat, mixed or transactions");
+  if (f.mode != "idle" && f.mode != "heartbeat" && f.mode != "transactions" && f.mode != "mixed" &&
+      f.mode != "storm")
+    throw std::invalid_argument("--mode must be idle, heartbeat, mixed, transactions or storm");
+  const bool storm_mode = f.mode == "storm";
   f.stations = static_cast<int>(args.number("stations", 100));
   f.rate = args.number("rate", f.mode == "heartbeat" || f.mode == "mixed" ? 1000 : 100);
-  f.duration_s = args.number("duration", 30);
+  f.duration_s = args.number("duration", storm_mode ? 60 : 30);
+  // storm: this many more stations are connected first and heartbeat during the storm
+  const int heartbeat_stations = static_cast<int>(args.number("heartbeat-stations", 0));
+  if (heartbeat_stations < 0 || (heartbeat_stations > 0 && !storm_mode))
+    throw std::invalid_argument("--heartbeat-stations is for --mode storm");
+  const auto sources = parse_source_addresses(args.str("source-addresses", ""));
   f.tag = args.str("tag", "SIMTAG01");
   f.tag_prefix = args.str("tag-prefix", "");
   f.stop_log = args.str("stop-log", "");
   f.server_pid = static_cast<int>(args.number("server-pid", 0));
   const double ramp_rate = args.number("ramp", 1000);
-  const int concurrency = static_cast<int>(args.number("concurrency", 200));
+  // A storm has every station connect at once unless told otherwise.
+  const int concurrency = static_cast<int>(args.number("concurrency", storm_mode ? f.stations : 200));
+  if (concurrency < 1) throw std::invalid_argument("--concurrency must be positive");
   if (f.stations < 1 || f.stations > 1000000 || f.rate <= 0 || f.duration_s <= 0 || ramp_rate <= 0)
     throw std::invalid_argument("--stations, --rate, --duration and --ramp must be positive");
   if (f.duration_s > 3600) throw std::invalid_argument("--duration is capped at 3600 s");
 
-  const long nofile = raise_nofile_limit();
-  if (nofile > 0 && nofile < f.stations + 64)
-    std::fprintf(stderr, "warning: open-files limit %ld is below %d stations; raise `ulimit -Hn`\n", nofile,
-                 f.stations);
+  const int total = f.stations + heartbeat_stations;
+  const long nofile = raise_nofile_limit(total + 1024);
+  if (nofile > 0 && nofile < total + 64)
+    std::fprintf(stderr, "warning: open-files limit %ld is below %d stations; raise `ulimit -Hn`\n", nofile, total);
+  if (sources.empty() && total > 25000)
+    std::fprintf(stderr,
+                 "warning: %d sockets from one source address may run out of ephemeral ports; "
+                 "give --source-addresses 127.0.0.1-127.0.0.8\n",
+                 total);
 
   ChargePointOptions base;
   base.url = args.str("url", "ws://127.0.0.1:8180/ocpp");
@@ -383,11 +557,15 @@ int run_fleet(const Args& args) {
   for (const auto& u : args.unused())
     if (u != "log-level") throw std::invalid_argument("unknown option --" + u);
 
-  f.cps.reserve(f.stations);
-  f.busy.assign(f.stations, false);
-  for (int i = 0; i < f.stations; ++i) {
+  f.cps.reserve(total);
+  f.busy.assign(total, false);
+  f.first_storm = storm_mode ? heartbeat_stations : 0;
+  for (int i = 0; i < total; ++i) {
     auto o = base;
-    o.id = station_id(prefix, first + i);
+    // storm: the heartbeating group first (prefix + "H"), then the storm
+    o.id = storm_mode && i < heartbeat_stations ? station_id(prefix + "H", first + i)
+                                                : station_id(prefix, first + i - f.first_storm);
+    if (!sources.empty()) o.source_address = sources[static_cast<std::size_t>(i) % sources.size()];
     auto cp = std::make_unique<ChargePoint>(f.io.get_executor(), std::move(o));
     cp->set_call_observer([&f](const std::string& action, Duration latency, bool ok) {
       auto& s = f.stats[action];

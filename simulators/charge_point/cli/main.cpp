@@ -17,8 +17,9 @@ void usage() {
       "                      [--silence SECONDS] [--step-ms MS] [--error-code GroundFailure] [--stay [SECONDS]]\n"
       "                      [--ca-file F | --insecure] [--log-level debug]\n"
       "  evp-cp-sim fleet --url ws://127.0.0.1:8180/ocpp --stations N [--id-prefix SIM]\n"
-      "                   --mode idle|heartbeat|mixed|transactions [--rate R] [--duration S] [--ramp CONN_PER_S]\n"
-      "                   [--server-pid PID] [--password P] [--tag TAG] [--call-timeout S]\n"
+      "                   --mode idle|heartbeat|mixed|transactions|storm [--rate R] [--duration S]\n"
+      "                   [--ramp CONN_PER_S] [--concurrency N] [--server-pid PID] [--password P] [--tag TAG]\n"
+      "                   [--call-timeout S] [--source-addresses 127.0.0.1-127.0.0.8] [--heartbeat-stations M]\n"
       "                   [--tag-prefix P (transactions: tag P00001.. per station)] [--stop-log FILE]\n"
       "See docs/SIMULATOR.md.\n",
       stderr);

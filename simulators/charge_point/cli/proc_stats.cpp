@@ -49,9 +49,13 @@ double own_cpu_seconds() {
   return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
-long raise_nofile_limit() {
+long raise_nofile_limit(long wanted) {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+  if (wanted > 0 && static_cast<rlim_t>(wanted) > rl.rlim_max) {
+    rlimit more{static_cast<rlim_t>(wanted), static_cast<rlim_t>(wanted)};
+    if (setrlimit(RLIMIT_NOFILE, &more) == 0) rl = more;  // needs CAP_SYS_RESOURCE
+  }
   rl.rlim_cur = rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
   getrlimit(RLIMIT_NOFILE, &rl);

@@ -16,7 +16,8 @@ struct CpuSplit {
 std::optional<CpuSplit> cpu_split(int pid);
 /// This process's user + system CPU seconds.
 double own_cpu_seconds();
-/// Raises RLIMIT_NOFILE to its hard limit; returns the soft limit now in force.
-long raise_nofile_limit();
+/// Raises RLIMIT_NOFILE to its hard limit, and past it to `wanted` when allowed (root);
+/// returns the soft limit now in force.
+long raise_nofile_limit(long wanted = 0);
 
 }  // namespace evp::sim::cli

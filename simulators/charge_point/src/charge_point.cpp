@@ -69,6 +69,7 @@ asio::awaitable<void> ChargePoint::Impl::connect() {
   rq.ca_file = options_.ca_file;
   rq.insecure = options_.insecure;
   rq.timeout = options_.connect_timeout;
+  rq.source_address = options_.source_address;
   std::string selected = co_await t->open(rq);
   if (options_.require_subprotocol && selected != "ocpp1.6") {
     t->abort();

@@ -1,5 +1,6 @@
 #include "transport.hpp"
 
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -76,8 +77,32 @@ class WsTransport final : public Transport {
     auto [rec, endpoints] = co_await resolver.async_resolve(rq.url.host, rq.url.port, tuple_awaitable);
     if (rec) throw ConnectError("resolve " + rq.url.host + ": " + rec.message(), 0);
     tcp_layer.expires_after(rq.timeout);
-    auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, tuple_awaitable);
-    if (cec) throw ConnectError("connect " + rq.url.host + ":" + rq.url.port + ": " + cec.message(), 0);
+    if (rq.source_address.empty()) {
+      auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, tuple_awaitable);
+      if (cec) throw ConnectError("connect " + rq.url.host + ":" + rq.url.port + ": " + cec.message(), 0);
+    } else {
+      // From a given local address: each source address has its own ephemeral ports, so a
+      // fleet of 50,000 sockets to one server port spreads over several loopback addresses.
+      boost::system::error_code aec;
+      const auto local = asio::ip::make_address(rq.source_address, aec);
+      if (aec) throw ConnectError("source address " + rq.source_address + ": " + aec.message(), 0);
+      const tcp::endpoint server = *endpoints.begin();
+      auto& socket = tcp_layer.socket();
+      socket.open(server.protocol(), aec);
+#ifdef IP_BIND_ADDRESS_NO_PORT
+      // The port is picked at connect(), per destination, instead of reserved at bind().
+      if (!aec) {
+        int one = 1;
+        ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      }
+#endif
+      if (!aec) socket.bind(tcp::endpoint(local, 0), aec);
+      if (aec) throw ConnectError("bind " + rq.source_address + ": " + aec.message(), 0);
+      auto [cec] = co_await tcp_layer.async_connect(server, tuple_awaitable);
+      if (cec) throw ConnectError("connect " + rq.url.host + ":" + rq.url.port + " from " + rq.source_address + ": " +
+                                      cec.message(),
+                                  0);
+    }
     tcp_layer.socket().set_option(tcp::no_delay(true));
 
     if constexpr (tls) {

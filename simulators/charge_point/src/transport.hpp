@@ -24,6 +24,8 @@ struct HandshakeRequest {
   std::string ca_file;
   bool insecure = false;
   std::chrono::milliseconds timeout{10000};
+  /// Local address to connect from (empty: the kernel's choice).
+  std::string source_address;
 };
 
 class Transport {

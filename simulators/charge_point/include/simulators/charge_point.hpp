@@ -43,6 +43,8 @@ struct ChargePointOptions {
   std::vector<std::string> subprotocols{"ocpp1.6"};
   bool require_subprotocol = true;
 
+  /// Local address to connect from (e.g. one of 127.0.0.1-127.255.255.254); empty: any.
+  std::string source_address;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds call_timeout{10000};
   /// Back-pressure bound of the outgoing frame queue; a station that cannot write this many
