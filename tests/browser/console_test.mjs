@@ -153,8 +153,11 @@ async function main() {
     sim1.child.kill('SIGTERM');
     await sim1.done;
     sim1.save();
-    const received = sim1.out.split('\n').find((l) => l.includes('calls received from the central system')) || '';
-    check(/"Reset":1/.test(received), `the simulator received the Reset: ${received.trim()}`);
+    // It logs the reset it carries out (stop, reconnect, boot) and, once closed, what it was sent.
+    const lines = (sim1.out + '\n' + sim1.err).split('\n');
+    const received = lines.find((l) => l.includes('calls received from the central system') && /"Reset":1/.test(l)) ||
+      lines.find((l) => /\bSoft reset: stopping transactions and reconnecting/.test(l)) || '';
+    check(received !== '', `the simulator received the Reset: ${received.trim()}`);
 
     // 6. The simulator's next Authorize for the tag is Accepted.
     const sim2 = simulator('sim-2', ['--stay', '300']);

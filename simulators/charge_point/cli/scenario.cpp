@@ -157,6 +157,9 @@ int run_scenario(const Args& args) {
     } else {
       rc = result;
     }
+    // The scenario is over: whatever station work is still pending (a Reset's reboot that
+    // was under way, say) must not keep the process alive.
+    io.stop();
   });
   io.run();
   return rc;

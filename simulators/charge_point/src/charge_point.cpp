@@ -306,8 +306,14 @@ ChargePoint::ChargePoint(asio::any_io_executor executor, ChargePointOptions opti
     : impl_(std::make_shared<Impl>(executor, std::move(options))) {}
 ChargePoint::~ChargePoint() { impl_->shutdown(); }
 
-asio::awaitable<void> ChargePoint::connect() { return impl_->connect(); }
-asio::awaitable<void> ChargePoint::close() { return impl_->close(); }
+asio::awaitable<void> ChargePoint::connect() {
+  impl_->closed_by_owner_ = false;
+  return impl_->connect();
+}
+asio::awaitable<void> ChargePoint::close() {
+  impl_->closed_by_owner_ = true;
+  return impl_->close();
+}
 asio::awaitable<void> ChargePoint::power_cycle() {
   auto keep = impl_;
   co_await keep->close();

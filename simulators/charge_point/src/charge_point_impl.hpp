@@ -112,6 +112,9 @@ class ChargePoint::Impl : public std::enable_shared_from_this<Impl> {
   bool connected_ = false;
   bool silent_ = false;
   bool stopping_ = false;
+  /// The owner called close() (and not connect() since): a Reset's reconnect in progress
+  /// gives up instead of opening a connection nobody will close.
+  bool closed_by_owner_ = false;
   std::uint64_t generation_ = 0;  ///< bumped per connection; loops of older ones end
   std::string subprotocol_;
   std::string registration_status_;

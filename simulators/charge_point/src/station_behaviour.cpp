@@ -318,15 +318,17 @@ asio::awaitable<void> ChargePoint::Impl::reset_and_reconnect(std::shared_ptr<Imp
     co_await stop_transaction(t.id, t.meter_now, pick(type == "Hard", "HardReset", "SoftReset"), {});
   }
   co_await close();
-  for (int attempt = 1; attempt <= 10 && !connected_; ++attempt) {
+  for (int attempt = 1; attempt <= 10 && !connected_ && !closed_by_owner_; ++attempt) {
     pause.expires_after(std::chrono::milliseconds(500));
     co_await pause.async_wait(tuple_awaitable);
+    if (closed_by_owner_) break;
     try {
       co_await connect();
     } catch (const std::exception& e) {
       spdlog::warn("[{}] reconnect attempt {}: {}", options_.id, attempt, e.what());
     }
   }
+  if (connected_ && closed_by_owner_) co_await close();  // closed while the reconnect was under way
   if (!connected_) co_return;
   co_await boot();
   // Availability, reservations and charging profiles survive a reboot (§5.2, §5.13, §3.13).

@@ -365,3 +365,21 @@ TEST_CASE("station profiles: core answers - reboot-only keys, scheduled availabi
     co_await cp.close();
   }());
 }
+
+TEST_CASE("station profiles: closed by its owner while a Reset reconnects, the station stays closed") {
+  asio::io_context io;
+  FakeCentralSystem cs(io);
+  evp::testing::run(io, [&]() -> asio::awaitable<void> {
+    ChargePoint cp(io.get_executor(), options_for(cs));
+    co_await cp.connect();
+    co_await cp.boot();
+    auto r = co_await cs.call("Reset", j(R"({"type": "Soft"})"));
+    CHECK(r["status"] == "Accepted");
+    // The simulator's owner (a scenario told to stop, say) closes before the reboot is done:
+    // the Reset must not open a connection afterwards that nobody would close.
+    co_await cp.close();
+    co_await sleep_for(1500ms);
+    CHECK_FALSE(cp.connected());
+    CHECK(cs.count("BootNotification") == 1);
+  }());
+}
