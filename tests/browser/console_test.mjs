@@ -189,7 +189,8 @@ async function main() {
         await page.evaluate((h) => { location.hash = h; }, hash);
         await page.waitForSelector(ready, { timeout: 15000 });
         await new Promise((r) => setTimeout(r, 400));  // the second half of the screen's requests
-        await page.evaluate(() => window.scrollTo(0, 0));
+        // The last action's notice (it fades after 2.5 s) is not part of the screen.
+        await page.evaluate(() => { window.scrollTo(0, 0); document.getElementById('toast')?.classList.remove('show'); });
         await page.screenshot({ path: join(SHOTS, `${name}-${viewport}.png`), fullPage: viewport === 'desktop' });
       }
     }
