@@ -1,5 +1,6 @@
 #include "delivery/dispatcher.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -144,11 +145,15 @@ asio::awaitable<void> Dispatcher::claimer() {
     // Sent but not yet durable is what a crash turns into duplicates: no more sends while
     // that many outcomes wait for the database (it is also pointless to send faster than
     // the outcomes can be written).
-    if (in_flight_ >= capacity_ || results_.size() + outcomes_writing_ >= config_.max_unrecorded) {
+    // A request in flight may already have been accepted, so it counts as unrecorded too:
+    // otherwise a crash repeats everything in flight on top of PUSH_MAX_UNRECORDED.
+    const std::size_t unrecorded = in_flight_ + results_.size() + outcomes_writing_;
+    if (in_flight_ >= capacity_ || unrecorded >= config_.max_unrecorded) {
       co_await slot_signal_.async_wait(use_tuple);
       continue;
     }
-    const std::size_t want = std::min(config_.batch_size, capacity_ - in_flight_);
+    const std::size_t want =
+        std::min({config_.batch_size, capacity_ - in_flight_, config_.max_unrecorded - unrecorded});
     std::vector<OutboxItem> items;
     bool db_failed = false;
     try {
