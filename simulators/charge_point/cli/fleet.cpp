@@ -25,73 +25,13 @@
 #include "simulators/charge_point.hpp"
 #include "simulators/latency.hpp"
 
+#include "fleet_impl.hpp"
+
 namespace evp::sim::cli {
 
-namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
+using namespace fleet;
 
-namespace {
-
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-asio::awaitable<void> sleep_until(Clock::time_point t) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, t);
-  co_await timer.async_wait(tuple_awaitable);
-}
-
-struct ActionStats {
-  LatencyRecorder service, corrected, second;  // `second`: this second only, for progress lines
-  std::uint64_t ok = 0, failed = 0, ok_at_last_tick = 0;
-};
-
-struct Fleet {
-  asio::io_context io;
-  std::string mode;
-  int stations = 0;
-  double rate = 0;
-  double duration_s = 0;
-  std::string tag;
-  std::string tag_prefix;  // transactions mode: each station its own tag, prefix + index
-  std::string stop_log;    // transactions mode: "transaction id,unix ms of the Stop answer" per pair
-  std::vector<std::pair<std::int64_t, std::int64_t>> stops;
-  int server_pid = 0;
-  int first_index = 1;
-  std::vector<std::unique_ptr<ChargePoint>> cps;
-  std::vector<bool> busy;  // transactions mode: a pair is running on the station
-  std::map<std::string, ActionStats> stats;
-  LatencyRecorder connect_latency, pair_corrected;
-  LatencyRecorder all_corrected;  // every load call (heartbeat and mixed modes)
-  std::uint64_t connect_ok = 0, connect_failed = 0, boot_not_accepted = 0, connecting = 0;
-  std::uint64_t outstanding = 0, not_sent = 0, pairs_ok = 0, pairs_failed = 0;
-  std::map<std::string, std::uint64_t> failure_reasons;
-  bool stop = false;
-  Clock::time_point started;
-  // storm mode: stations [0, first_storm) heartbeat through the storm of [first_storm, size)
-  int first_storm = 0;
-  bool storming = false;
-  Clock::time_point storm_started;
-  LatencyRecorder until_accepted;  // storm start -> the station's Accepted
-  std::uint64_t storm_accepted = 0, storm_pending = 0, storm_held_stations = 0, storm_connect_failures = 0,
-                storm_boot_failures = 0, storm_timeouts = 0;
-  Duration last_accepted{};
-  std::minstd_rand random{std::random_device{}()};
-
-  std::size_t held() const {
-    std::size_t n = 0;
-    for (const auto& cp : cps) n += cp && cp->connected();
-    return n;
-  }
-  void failed(const std::string& what) {
-    if (failure_reasons.size() < 20 || failure_reasons.contains(what)) ++failure_reasons[what];
-  }
-};
-
-std::string station_id(const std::string& prefix, int index) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%05d", index);
-  return prefix + buf;
-}
+namespace fleet {
 
 // --- ramp-up: connections at a bounded rate and concurrency
 
@@ -222,137 +162,6 @@ asio::awaitable<void> generate(Fleet& f) {
 }
 
 // --- storm: every station connects and boots at once, as after a network outage
-
-asio::awaitable<void> storm_station(Fleet& f, int i, Clock::time_point deadline) {
-  auto& cp = *f.cps[i];
-  bool held_once = false;
-  std::uniform_int_distribution<int> backoff_ms(500, 1500);
-  while (!f.stop && Clock::now() < deadline) {
-    bool back_off = false;  // no co_await in a catch handler
-    if (!cp.connected()) {
-      try {
-        co_await cp.connect();
-      } catch (const std::exception& e) {
-        // A real station tries again after a while; so does this one.
-        ++f.storm_connect_failures;
-        f.failed(std::string("storm connect: ") + e.what());
-        back_off = true;
-      }
-    }
-    std::string status;
-    int interval = 0;
-    if (!back_off) {
-      try {
-        auto conf = co_await cp.boot();
-        status = conf.value("status", "");
-        interval = conf.value("interval", 0);
-      } catch (const CallTimeout& e) {
-        ++f.storm_timeouts;
-        f.failed(std::string("storm boot: ") + e.what());
-        continue;
-      } catch (const std::exception& e) {
-        ++f.storm_boot_failures;
-        f.failed(std::string("storm boot: ") + e.what());
-        back_off = true;
-      }
-    }
-    if (back_off) {
-      co_await sleep_until(Clock::now() + std::chrono::milliseconds(backoff_ms(f.random)));
-      continue;
-    }
-    if (status == "Accepted") {
-      const auto took = Clock::now() - f.storm_started;
-      f.until_accepted.add(took);
-      f.last_accepted = std::max(f.last_accepted, std::chrono::duration_cast<Duration>(took));
-      ++f.storm_accepted;
-      co_return;
-    }
-    // Pending (or Rejected): OCPP 1.6 says boot again after the interval given.
-    ++f.storm_pending;
-    if (!held_once) ++f.storm_held_stations;
-    held_once = true;
-    co_await sleep_until(Clock::now() + std::chrono::seconds(std::max(interval, 1)));
-  }
-}
-
-// Heartbeats of the already connected group, open loop at `f.rate` per second.
-asio::awaitable<void> storm_heartbeats(Fleet& f) {
-  const auto t0 = Clock::now();
-  std::uint64_t issued = 0;
-  int next = 0;
-  while (!f.stop && f.storming) {
-    const auto now = Clock::now();
-    const auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - t0).count() * f.rate);
-    for (; issued < due; ++issued) {
-      const auto scheduled = t0 + std::chrono::nanoseconds(static_cast<long>(issued * 1e9 / f.rate));
-      const int i = next;
-      next = (next + 1) % f.first_storm;
-      if (!f.cps[i]->connected() || f.outstanding >= static_cast<std::uint64_t>(f.first_storm) * 4) {
-        ++f.not_sent;
-        continue;
-      }
-      asio::co_spawn(f.io, one_heartbeat(f, i, scheduled), asio::detached);
-    }
-    co_await sleep_until(now + 1ms);
-  }
-}
-
-asio::awaitable<void> storm(Fleet& f, int concurrency) {
-  const int storm_size = static_cast<int>(f.cps.size()) - f.first_storm;
-  f.storming = true;
-  if (f.first_storm > 0) {
-    f.stats.erase("Heartbeat");
-    asio::co_spawn(f.io, storm_heartbeats(f), asio::detached);
-    co_await sleep_until(Clock::now() + 1s);  // heartbeats before the storm, for comparison
-  }
-  std::printf("storm: %d stations connect and boot at once (at most %d connecting)\n", storm_size, concurrency);
-  std::fflush(stdout);
-  f.storm_started = Clock::now();
-  const auto deadline = f.storm_started + std::chrono::milliseconds(static_cast<long>(f.duration_s * 1000));
-  int running = 0;
-  for (int i = f.first_storm; i < static_cast<int>(f.cps.size()) && !f.stop; ++i) {
-    while (running >= concurrency && !f.stop) co_await sleep_until(Clock::now() + 1ms);
-    ++running;
-    asio::co_spawn(f.io, storm_station(f, i, deadline), [&running](std::exception_ptr) { --running; });
-  }
-  while (running > 0) co_await sleep_until(Clock::now() + 10ms);
-  co_await sleep_until(Clock::now() + 1s);  // heartbeats after the storm too
-  f.storming = false;
-  const auto drain_until = Clock::now() + 35s;
-  while (f.outstanding > 0 && Clock::now() < drain_until) co_await sleep_until(Clock::now() + 10ms);
-}
-
-void storm_report(Fleet& f) {
-  const int storm_size = static_cast<int>(f.cps.size()) - f.first_storm;
-  std::printf("\n== evp-cp-sim fleet: mode storm, %d stations at once", storm_size);
-  if (f.first_storm) std::printf(", %d connected stations heartbeating at %.0f/s", f.first_storm, f.rate);
-  std::printf("\nstorm: %llu/%d Accepted; all Accepted after %s\n", static_cast<unsigned long long>(f.storm_accepted),
-              storm_size,
-              f.storm_accepted == static_cast<std::uint64_t>(storm_size)
-                  ? (std::to_string(std::chrono::duration<double>(f.last_accepted).count()).substr(0, 6) + " s").c_str()
-                  : "(not all: deadline)");
-  std::printf("  time until Accepted            %s\n", f.until_accepted.summary().c_str());
-  std::printf("  answered Pending: %llu times, %llu stations; boot timeouts %llu, boot errors %llu, connect "
-              "failures %llu\n",
-              static_cast<unsigned long long>(f.storm_pending), static_cast<unsigned long long>(f.storm_held_stations),
-              static_cast<unsigned long long>(f.storm_timeouts), static_cast<unsigned long long>(f.storm_boot_failures),
-              static_cast<unsigned long long>(f.storm_connect_failures));
-  if (auto it = f.stats.find("BootNotification"); it != f.stats.end())
-    std::printf("  BootNotification service (send -> CALLRESULT) %s\n", it->second.service.summary().c_str());
-  if (auto it = f.stats.find("Heartbeat"); it != f.stats.end() && f.first_storm)
-    std::printf("heartbeats of connected stations during the storm: %llu ok, %llu failed\n"
-                "  corrected (scheduled -> result) %s\n",
-                static_cast<unsigned long long>(it->second.ok), static_cast<unsigned long long>(it->second.failed),
-                it->second.corrected.summary().c_str());
-  if (f.server_pid) {
-    if (auto rss = rss_kib(f.server_pid)) std::printf("server RSS at the end: %ld KiB\n", *rss);
-  }
-  for (const auto& [what, n] : f.failure_reasons)
-    std::printf("failure x%llu: %s\n", (unsigned long long)n, what.c_str());
-  std::fflush(stdout);
-}
-
-// --- progress and report
 
 void print_progress(Fleet& f, double t) {
   std::printf("t=%6.1fs held %6zu/%zu", t, f.held(), f.cps.size());
@@ -503,7 +312,7 @@ asio::awaitable<int> run(Fleet& f, double ramp_rate, int concurrency) {
   co_return f.connect_failed == 0 ? 0 : 1;
 }
 
-}  // namespace
+}  // namespace fleet
 
 int run_fleet(const Args& args) {
   Fleet f;
